@@ -1,0 +1,50 @@
+// Bundles the myco binaries into dist/ with esbuild, then warms each one's V8 code cache.
+// Native modules (better-sqlite3) stay external: they are resolved from node_modules at run time.
+import { build } from "esbuild"
+import { execFileSync } from "node:child_process"
+import { chmod, mkdtemp, readFile, rm, writeFile, mkdir } from "node:fs/promises"
+import { tmpdir } from "node:os"
+import { fileURLToPath } from "node:url"
+import path from "node:path"
+
+const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)))
+const outdir = path.join(root, "dist")
+const pkg = JSON.parse(await readFile(path.join(root, "package.json"), "utf8"))
+
+/** One bundle per binary, so that a lean binary (the hook) never loads the CLI. */
+const binaries = [{ name: "myco", entry: "src/cli/main.ts" }]
+
+await rm(outdir, { recursive: true, force: true })
+await mkdir(outdir, { recursive: true })
+const launcher = await readFile(path.join(root, "scripts/launcher.cjs"), "utf8")
+for (const bin of binaries) {
+  await build({
+    absWorkingDir: root,
+    entryPoints: [bin.entry],
+    outfile: path.join(outdir, `${bin.name}.bundle.cjs`),
+    bundle: true,
+    platform: "node",
+    target: "node20",
+    format: "cjs",
+    minify: true,
+    treeShaking: true,
+    legalComments: "none",
+    external: ["better-sqlite3"],
+    define: { __MYCO_VERSION__: JSON.stringify(pkg.version) },
+    logLevel: "warning"
+  })
+  const launcherFile = path.join(outdir, `${bin.name}.cjs`)
+  await writeFile(launcherFile, launcher.replace("__BUNDLE__", `${bin.name}.bundle.cjs`))
+  await chmod(launcherFile, 0o755)
+}
+
+// Warm the CLI's code cache with a representative command, in a throw-away vault.
+const scratch = await mkdtemp(path.join(tmpdir(), "myco-build-"))
+try {
+  const env = { ...process.env, MYCO_HOME: path.join(scratch, "home") }
+  const myco = path.join(outdir, "myco.cjs")
+  execFileSync(process.execPath, [myco, "init", "--vault", scratch], { env, stdio: "ignore" })
+  execFileSync(process.execPath, [myco, "session", "list", "--json", "--vault", scratch], { env, stdio: "ignore" })
+} finally {
+  await rm(scratch, { recursive: true, force: true })
+}

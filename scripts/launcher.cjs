@@ -1,0 +1,42 @@
+#!/usr/bin/env node
+// Starts a bundled myco binary with a V8 code cache, so that a command does not pay for compiling
+// the whole bundle on every start (Node 20 has no built-in compile cache). The cache is made at
+// build time; if this Node rejects it (another V8 version), it is rebuilt at exit. Failing to
+// read or write the cache only costs speed, never correctness.
+"use strict"
+const fs = require("node:fs")
+const path = require("node:path")
+const vm = require("node:vm")
+const Module = require("node:module")
+
+const bundle = path.join(__dirname, "__BUNDLE__")
+const cacheFile = `${bundle}.cache`
+const source = fs.readFileSync(bundle, "utf8")
+let cachedData
+try {
+  cachedData = fs.readFileSync(cacheFile)
+} catch {
+  cachedData = undefined
+}
+const script = new vm.Script(Module.wrap(source), { filename: bundle, cachedData })
+if (cachedData === undefined || script.cachedDataRejected === true) {
+  process.once("exit", () => {
+    try {
+      const tmp = `${cacheFile}.${process.pid}`
+      fs.writeFileSync(tmp, script.createCachedData())
+      fs.renameSync(tmp, cacheFile)
+    } catch {
+      // A read-only install keeps working without a cache.
+    }
+  })
+}
+const bundleModule = new Module(bundle, module)
+bundleModule.filename = bundle
+bundleModule.paths = Module._nodeModulePaths(path.dirname(bundle))
+script.runInThisContext()(
+  bundleModule.exports,
+  (id) => bundleModule.require(id),
+  bundleModule,
+  bundle,
+  path.dirname(bundle)
+)

@@ -1,0 +1,435 @@
+/**
+ * `myco doctor`: diagnoses a vault, one check per line, each failure with a hint and the command
+ * that fixes it. `--fix` repairs what is safe to repair (missing directories, pending migrations,
+ * stale run files, a missing project id) and says what it did.
+ */
+import * as fs from "node:fs"
+import * as path from "node:path"
+import { Command, Options } from "@effect/cli"
+import { SqlClient } from "@effect/sql/SqlClient"
+import { Effect, Either, Exit, Layer, Option, Schema } from "effect"
+import { replayHistory, TransitionRecord } from "../domain/Session.js"
+import { mapSqlErrors } from "../store/Failures.js"
+import { knownMigrationIds } from "../store/Migrations.js"
+import { appliedMigrations, DatabaseSettings, layerDatabase, migrate } from "../store/Sqlite.js"
+import { defaultConfig, type MycoConfig } from "../vault/Config.js"
+import { ProjectFile, projectId } from "../vault/Identity.js"
+import { ensureDirectories, vaultDirectories } from "../vault/Init.js"
+import { inspectRun, runFiles } from "../vault/RunFiles.js"
+import { resolveVault, type ResolvedVault } from "../vault/Vault.js"
+import { loadConfig } from "../vault/VaultContext.js"
+import { jsonOption, vaultOption } from "./Common.js"
+import { ExitCode } from "./Failures.js"
+import { Output } from "./Output.js"
+
+/** The outcome of one check. */
+export const CheckResult = Schema.Struct({
+  check: Schema.String,
+  status: Schema.Literal("ok", "warn", "fail"),
+  detail: Schema.String,
+  hint: Schema.optional(Schema.String),
+  fix: Schema.optional(Schema.String),
+  /** What `--fix` did about it, when it did something. */
+  fixed: Schema.optional(Schema.String)
+})
+export type CheckResult = typeof CheckResult.Type
+
+/** A check, and how to repair what it finds when that is safe. */
+interface Check {
+  readonly result: CheckResult
+  /** Exit code when the check fails. */
+  readonly exitCode?: number
+  readonly repair?: Effect.Effect<string, unknown>
+}
+
+const ok = (check: string, detail: string): Check => ({ result: { check, status: "ok", detail } })
+
+const byWhat = { flag: "from --vault", "walk-up": "found from the working directory", env: "from MYCO_VAULT_DIR" } as const
+
+const errorText = (u: unknown): string =>
+  typeof u === "object" && u !== null && "message" in u && typeof u.message === "string" ? u.message : String(u)
+
+/** Directory checks: each must exist; run/ and spool/ must be private. */
+const checkDirectories = (vault: ResolvedVault): Check => {
+  const missing = vaultDirectories(vault.paths).filter(([dir]) => !fs.existsSync(dir)).map(([dir]) => dir)
+  const open = vaultDirectories(vault.paths).filter(
+    ([dir, mode]) => mode === 0o700 && fs.existsSync(dir) && (fs.statSync(dir).mode & 0o077) !== 0
+  )
+  const repair = Effect.map(ensureDirectories(vault.paths), (c) =>
+    c.created.length > 0 ? `created ${c.created.join(", ")}` : `set mode 0700 on ${open.map(([d]) => d).join(", ")}`
+  )
+  if (missing.length > 0) {
+    return {
+      result: {
+        check: "directories",
+        status: "fail",
+        detail: `missing: ${missing.map((d) => path.relative(vault.paths.root, d)).join(", ")}`,
+        hint: "the vault is incomplete; the missing directories can be recreated safely",
+        fix: "myco doctor --fix"
+      },
+      exitCode: ExitCode.config,
+      repair
+    }
+  }
+  if (open.length > 0) {
+    return {
+      result: {
+        check: "directories",
+        status: "warn",
+        detail: `readable by others: ${open.map(([d]) => path.relative(vault.paths.root, d)).join(", ")}`,
+        hint: "these hold the socket and undelivered events: they should be private (0700)",
+        fix: "myco doctor --fix"
+      },
+      repair
+    }
+  }
+  return ok("directories", "all present, run/ private")
+}
+
+const checkWritable = (vault: ResolvedVault): Check => {
+  const probe = path.join(vault.paths.dir, `.doctor-${process.pid}`)
+  try {
+    fs.writeFileSync(probe, "")
+    fs.rmSync(probe)
+    return ok("writable", `${vault.paths.dir} is writable`)
+  } catch (cause) {
+    return {
+      result: {
+        check: "writable",
+        status: "fail",
+        detail: `cannot write in ${vault.paths.dir}: ${errorText(cause)}`,
+        hint: "myco must be able to write its vault; check its owner and mode",
+        fix: `chmod -R u+w ${vault.paths.dir}`
+      },
+      exitCode: ExitCode.config
+    }
+  }
+}
+
+const checkProject = (vault: ResolvedVault): Check => {
+  if (!fs.existsSync(vault.paths.projectFile)) {
+    return {
+      result: {
+        check: "project id",
+        status: "fail",
+        detail: "project.json is missing",
+        hint: "if the project is in version control, restore .myco/project.json from it (it keeps the project's lineage); otherwise a new id is safe",
+        fix: "myco doctor --fix"
+      },
+      exitCode: ExitCode.config,
+      repair: Effect.map(projectId(vault.paths), (id) => `created project.json with id ${id}`)
+    }
+  }
+  try {
+    const file = Schema.decodeUnknownSync(ProjectFile)(JSON.parse(fs.readFileSync(vault.paths.projectFile, "utf8")))
+    return ok("project id", file.id)
+  } catch (cause) {
+    return {
+      result: {
+        check: "project id",
+        status: "fail",
+        detail: `project.json is invalid: ${errorText(cause).split("\n")[0] ?? ""}`,
+        hint: "restore .myco/project.json from version control",
+        fix: "git checkout -- .myco/project.json"
+      },
+      exitCode: ExitCode.config
+    }
+  }
+}
+
+/** The checks that need the database. */
+const databaseChecks = (vault: ResolvedVault, config: MycoConfig): Effect.Effect<ReadonlyArray<Check>> => {
+  const options = {
+    filename: vault.paths.db,
+    busyTimeoutMs: config.store.busy_timeout_ms,
+    retry: { attempts: config.store.retry_attempts, baseDelayMs: config.store.retry_base_delay_ms },
+    migrate: false
+  }
+  if (!fs.existsSync(vault.paths.db)) {
+    return Effect.succeed([
+      {
+        result: {
+          check: "database",
+          status: "fail",
+          detail: `${vault.paths.db} does not exist`,
+          hint: "it is created with the vault; creating it again is safe (an empty database)",
+          fix: "myco doctor --fix"
+        },
+        exitCode: ExitCode.config,
+        repair: Effect.as(
+          Effect.scoped(Layer.build(layerDatabase({ ...options, migrate: true }))),
+          `created ${vault.paths.db}`
+        )
+      }
+    ])
+  }
+  const checks = Effect.gen(function* () {
+    const sql = yield* SqlClient
+    const results: Array<Check> = [ok("database", `${vault.paths.db} opens`)]
+    const integrity = yield* sql<{ readonly integrity_check: string }>`PRAGMA integrity_check`.pipe(
+      mapSqlErrors("sqlite.integrity", vault.paths.db)
+    )
+    const verdict = integrity.map((r) => r.integrity_check)
+    results.push(
+      verdict.length === 1 && verdict[0] === "ok"
+        ? ok("integrity", "PRAGMA integrity_check: ok")
+        : {
+            result: {
+              check: "integrity",
+              status: "fail",
+              detail: `PRAGMA integrity_check: ${verdict.slice(0, 3).join("; ")}`,
+              hint: "the database is damaged; stop every myco process, keep a copy of .myco/myco.db, and recover it with sqlite3's .recover",
+              fix: `sqlite3 ${vault.paths.db} .recover | sqlite3 ${vault.paths.db}.recovered`
+            },
+            exitCode: ExitCode.software
+          }
+    )
+    const applied = yield* appliedMigrations
+    const newest = knownMigrationIds[knownMigrationIds.length - 1] ?? 0
+    const pending = knownMigrationIds.filter((id) => !applied.includes(id))
+    const unknown = applied.filter((id) => id > newest)
+    if (unknown.length > 0) {
+      results.push({
+        result: {
+          check: "migrations",
+          status: "fail",
+          detail: `the database has migrations this myco does not know (${unknown.join(", ")})`,
+          hint: "it was written by a newer myco: upgrade",
+          fix: "npm install myco@latest"
+        },
+        exitCode: ExitCode.config
+      })
+    } else if (pending.length > 0) {
+      results.push({
+        result: {
+          check: "migrations",
+          status: "warn",
+          detail: `pending: ${pending.join(", ")} (any myco command applies them)`,
+          hint: "apply them now",
+          fix: "myco doctor --fix"
+        },
+        repair: Effect.map(migrate, (done) => `applied migrations ${done.join(", ")}`).pipe(Effect.provide(dbLayer))
+      })
+    } else {
+      results.push(ok("migrations", `up to date (${applied.length} applied)`))
+      results.push(yield* checkLineage)
+    }
+    return results
+  })
+  const dbLayer = layerDatabase(options)
+  return checks.pipe(
+    Effect.provide(dbLayer),
+    Effect.catchAll((e) =>
+      Effect.succeed([
+        {
+          result: {
+            check: "database",
+            status: "fail" as const,
+            detail: errorText(e),
+            hint:
+              e._tag === "SystemError"
+                ? "the file is damaged or not a database; move it aside and restore from .myco/backups/ if there is a backup"
+                : "check the database file's permissions",
+            fix: e._tag === "ConfigError" ? e.fix : "myco doctor"
+          },
+          exitCode: e._tag === "SystemError" ? ExitCode.software : ExitCode.config
+        }
+      ])
+    )
+  )
+}
+
+const decodeTransitions = Schema.decodeUnknown(
+  Schema.Array(
+    Schema.Struct({
+      session_id: Schema.String,
+      version: Schema.Int,
+      from_status: Schema.NullOr(Schema.String),
+      to_status: Schema.String,
+      command: Schema.String,
+      reason: Schema.String,
+      actor: Schema.String,
+      at: Schema.Number
+    })
+  )
+)
+
+/** Every session's history must replay to its stored status and version. */
+const checkLineage = Effect.gen(function* () {
+  const sql = yield* SqlClient
+  const { filename } = yield* DatabaseSettings
+  const sessions = yield* sql<{ readonly id: string; readonly status: string; readonly version: number }>`SELECT id, status, version FROM sessions`.pipe(
+    mapSqlErrors("sqlite.lineage", filename)
+  )
+  const rows = yield* sql`SELECT * FROM transitions ORDER BY session_id, version`.pipe(mapSqlErrors("sqlite.lineage", filename))
+  const decoded = yield* Effect.orElseSucceed(decodeTransitions(rows), () => [])
+  const bySession = new Map<string, Array<TransitionRecord>>()
+  const toRecord = Schema.decodeUnknownEither(TransitionRecord)
+  for (const r of decoded) {
+    const record = toRecord({
+      sessionId: r.session_id,
+      version: r.version,
+      from: r.from_status,
+      to: r.to_status,
+      command: r.command,
+      reason: r.reason,
+      actor: r.actor,
+      at: new Date(r.at).toISOString()
+    })
+    if (Either.isRight(record)) bySession.set(r.session_id, [...(bySession.get(r.session_id) ?? []), record.right])
+  }
+  const broken = sessions.filter((s) => {
+    const replay = replayHistory(bySession.get(s.id) ?? [])
+    return Either.isLeft(replay) || replay.right.status !== s.status || replay.right.version !== s.version
+  })
+  return broken.length === 0
+    ? ok("lineage", `${sessions.length} sessions, each history replays to its status`)
+    : {
+        result: {
+          check: "lineage",
+          status: "fail" as const,
+          detail: `${broken.length} sessions whose history does not explain their status: ${broken.slice(0, 5).map((s) => s.id).join(", ")}`,
+          hint: "the database was changed outside myco; inspect with `myco session history ID`",
+          fix: "myco session history " + (broken[0]?.id ?? "ID")
+        },
+        exitCode: ExitCode.dataErr
+      }
+})
+
+const checkSupervisor = (vault: ResolvedVault): ReadonlyArray<Check> => {
+  const state = inspectRun(vault.paths)
+  const files = runFiles(vault.paths)
+  switch (state._tag) {
+    case "Running":
+      return [ok("supervisor", `running, pid ${state.info.pid}, version ${state.info.version}`), ok("run files", "current")]
+    case "Unreadable":
+      return [
+        {
+          result: {
+            check: "supervisor",
+            status: "warn",
+            detail: `not running (${path.relative(vault.paths.root, state.file)} is unreadable: ${state.reason.split("\n")[0] ?? ""})`,
+            hint: "the file is left from a crashed supervisor and can be removed",
+            fix: "myco doctor --fix"
+          },
+          repair: Effect.sync(() => {
+            fs.rmSync(state.file, { force: true })
+            return `removed ${state.file}`
+          })
+        }
+      ]
+    case "NotRunning": {
+      const supervisor: Check = {
+        result: {
+          check: "supervisor",
+          status: "warn",
+          detail: "not running: session commands work on the vault directly"
+        }
+      }
+      if (state.stale.length === 0) return [supervisor, ok("run files", "none left behind")]
+      return [
+        supervisor,
+        {
+          result: {
+            check: "run files",
+            status: "warn",
+            detail: `stale, left by a supervisor that is gone: ${state.stale.map((f) => path.relative(vault.paths.root, f)).join(", ")}`,
+            hint: "they are safe to remove",
+            fix: "myco doctor --fix"
+          },
+          repair: Effect.sync(() => {
+            for (const f of [files.socket, files.daemonJson, files.lock]) fs.rmSync(f, { force: true })
+            return `removed ${state.stale.join(", ")}`
+          })
+        }
+      ]
+    }
+  }
+}
+
+/** Runs every check against the vault the options designate. */
+export const runChecks = (vaultFlag: Option.Option<string>): Effect.Effect<ReadonlyArray<Check>> =>
+  Effect.gen(function* () {
+    const resolved = yield* Effect.either(
+      resolveVault({ flag: Option.getOrUndefined(vaultFlag), cwd: process.cwd(), env: process.env["MYCO_VAULT_DIR"] })
+    )
+    if (Either.isLeft(resolved)) {
+      const e = resolved.left
+      return [
+        {
+          result: { check: "vault", status: "fail" as const, detail: e.message, hint: e.hint, fix: e.fix },
+          exitCode: ExitCode.config
+        }
+      ]
+    }
+    const vault = resolved.right
+    const checks: Array<Check> = [
+      ok("vault", `project ${vault.paths.root}, vault ${vault.paths.dir} (${byWhat[vault.by]})`),
+      checkDirectories(vault),
+      checkWritable(vault)
+    ]
+    const config = yield* Effect.either(loadConfig(vault.paths))
+    checks.push(
+      Either.isRight(config)
+        ? ok("config", fs.existsSync(vault.paths.config) ? `${vault.paths.config} is valid` : "no myco.yaml: all defaults")
+        : {
+            result: {
+              check: "config",
+              status: "fail",
+              detail: config.left.message,
+              hint: config.left.hint,
+              fix: `$EDITOR ${vault.paths.config}`
+            },
+            exitCode: ExitCode.config
+          }
+    )
+    checks.push(checkProject(vault))
+    checks.push(...(yield* databaseChecks(vault, Either.getOrElse(config, () => defaultConfig))))
+    checks.push(...checkSupervisor(vault))
+    return checks
+  })
+
+const symbol = { ok: "ok  ", warn: "warn", fail: "FAIL" } as const
+
+/** `myco doctor`. */
+export const doctorCommand = Command.make(
+  "doctor",
+  {
+    fix: Options.boolean("fix").pipe(Options.withDescription("repair what is safe to repair, and say what was done")),
+    vault: vaultOption,
+    json: jsonOption
+  },
+  (o) =>
+    Effect.gen(function* () {
+      const out = yield* Output
+      let checks = yield* runChecks(o.vault)
+      const fixed = new Map<string, string>()
+      if (o.fix) {
+        for (const check of checks) {
+          if (check.repair === undefined || check.result.status === "ok") continue
+          const exit = yield* Effect.exit(check.repair)
+          fixed.set(
+            check.result.check,
+            Exit.isSuccess(exit) ? exit.value : `repair failed: ${Exit.isFailure(exit) ? errorText(exit.cause) : ""}`
+          )
+        }
+        if (fixed.size > 0) checks = yield* runChecks(o.vault)
+      }
+      const results = checks.map((c) => {
+        const did = fixed.get(c.result.check)
+        return did === undefined ? c.result : { ...c.result, fixed: did }
+      })
+      if (o.json) {
+        yield* out.json(Schema.encodeSync(Schema.Array(CheckResult))(results))
+      } else {
+        for (const [check, did] of fixed) yield* out.line(`fixed ${check}: ${did}`)
+        for (const r of results) {
+          yield* out.line(`${symbol[r.status]}  ${r.check.padEnd(12)} ${r.detail.split("\n").join("\n" + " ".repeat(19))}`)
+          if (r.status !== "ok" && r.hint !== undefined) yield* out.line(`${" ".repeat(19)}hint: ${r.hint}`)
+          if (r.status !== "ok" && r.fix !== undefined) yield* out.line(`${" ".repeat(19)}fix:  ${r.fix}`)
+        }
+      }
+      const failed = checks.find((c) => c.result.status === "fail")
+      yield* out.exitWith(failed === undefined ? ExitCode.ok : (failed.exitCode ?? ExitCode.config))
+    })
+).pipe(Command.withDescription("diagnose the vault: one line per check, with a hint and a fix for each problem"))

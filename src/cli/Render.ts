@@ -1,0 +1,53 @@
+/** Human-readable renderings of sessions and their history. */
+import { DateTime } from "effect"
+import type { Session, TransitionRecord } from "../domain/Session.js"
+import { table } from "./Output.js"
+
+const time = (t: DateTime.Utc | null): string => (t === null ? "-" : DateTime.formatIso(t).replace(/\.\d{3}Z$/, "Z"))
+
+/** `myco session show`. */
+export const renderSession = (s: Session): ReadonlyArray<string> => [
+  `id:            ${s.id}`,
+  `status:        ${s.status} (version ${s.version})`,
+  `agent:         ${s.agent}`,
+  `project:       ${s.projectId}`,
+  `machine:       ${s.machineId}`,
+  `parent:        ${s.parentId ?? "-"}`,
+  `created:       ${time(s.createdAt)}`,
+  `updated:       ${time(s.updatedAt)}`,
+  `completed:     ${time(s.completedAt)}`,
+  `processed:     ${time(s.processedAt)}`,
+  `archived:      ${time(s.archivedAt)}`,
+  `cwd:           ${s.metadata.cwd ?? "-"}`,
+  `branch:        ${s.metadata.branch ?? "-"}`,
+  `transcript:    ${s.metadata.transcriptPath ?? "-"}`,
+  `title:         ${s.metadata.title ?? "-"}`,
+  `events:        ${s.counters.events} (${s.counters.lateEvents} late)`,
+  `capabilities:  capture=${s.capabilities.capture} intelligence=${s.capabilities.intelligence}`,
+  `boundary:      root=${s.boundary.root} outside-scope=${s.boundary.outsideScope} redact-secrets=${s.boundary.redactSecrets} ` +
+    `max-field=${s.boundary.maxFieldBytes}B max-event=${s.boundary.maxEventBytes}B exclude=${s.boundary.excludePaths.length} globs`
+]
+
+/** `myco session list`. */
+export const renderSessionList = (sessions: ReadonlyArray<Session>): ReadonlyArray<string> =>
+  sessions.length === 0
+    ? ["no sessions"]
+    : table(
+        ["ID", "STATUS", "VER", "AGENT", "CREATED", "EVENTS", "PARENT"],
+        sessions.map((s) => [
+          s.id,
+          s.status,
+          String(s.version),
+          s.agent,
+          time(s.createdAt),
+          String(s.counters.events),
+          s.parentId ?? "-"
+        ])
+      )
+
+/** `myco session history`. */
+export const renderHistory = (history: ReadonlyArray<TransitionRecord>): ReadonlyArray<string> =>
+  table(
+    ["VER", "AT", "COMMAND", "FROM", "TO", "ACTOR", "REASON"],
+    history.map((r) => [String(r.version), time(r.at), r.command, r.from ?? "-", r.to, r.actor, r.reason])
+  )

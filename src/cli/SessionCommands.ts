@@ -1,0 +1,175 @@
+/** `myco session ...`: create, inspect and move sessions through their lifecycle. */
+import * as fs from "node:fs"
+import * as path from "node:path"
+import { Args, Command, Options } from "@effect/cli"
+import { Effect, Option, Schema } from "effect"
+import { AgentName, SessionId } from "../domain/Ids.js"
+import { Session, SessionStatus, type TransitionCommand, TransitionRecord } from "../domain/Session.js"
+import { SessionLifecycle } from "../session/Lifecycle.js"
+import { jsonOption, sessionLayer, vaultOption } from "./Common.js"
+import { Output } from "./Output.js"
+import { renderHistory, renderSession, renderSessionList } from "./Render.js"
+
+const sessionIdArg = Args.text({ name: "id" }).pipe(
+  Args.withSchema(SessionId),
+  Args.withDescription("the session id")
+)
+
+const encodeSession = Schema.encodeSync(Session)
+const encodeSessions = Schema.encodeSync(Schema.Array(Session))
+const encodeHistory = Schema.encodeSync(Schema.Array(TransitionRecord))
+
+/** Prints a session as text or JSON. */
+const printSession = (session: Session, json: boolean) =>
+  Effect.flatMap(Output, (out) =>
+    json ? out.json(encodeSession(session)) : Effect.forEach(renderSession(session), out.line, { discard: true })
+  )
+
+/** The branch checked out in `dir`'s git repository, read from .git/HEAD without running git. */
+const gitBranch = (dir: string): string | null => {
+  for (let current = path.resolve(dir); ; current = path.dirname(current)) {
+    const head = path.join(current, ".git", "HEAD")
+    if (fs.existsSync(head)) {
+      const match = /^ref: refs\/heads\/(.+)$/m.exec(fs.readFileSync(head, "utf8"))
+      return match?.[1]?.trim() ?? null
+    }
+    if (path.dirname(current) === current) return null
+  }
+}
+
+const create = Command.make(
+  "create",
+  {
+    agent: Options.text("agent").pipe(
+      Options.withSchema(AgentName),
+      Options.withDefault(AgentName.make("cli")),
+      Options.withDescription("the agent the session belongs to (must be in agents.allowed)")
+    ),
+    id: Options.text("id").pipe(
+      Options.withSchema(SessionId),
+      Options.optional,
+      Options.withDescription("the agent's own session id; derived from time and project when absent")
+    ),
+    parent: Options.text("parent").pipe(
+      Options.withSchema(SessionId),
+      Options.optional,
+      Options.withDescription("the session this one continues (lineage)")
+    ),
+    title: Options.text("title").pipe(Options.optional, Options.withDescription("a short title")),
+    transcript: Options.text("transcript").pipe(Options.optional, Options.withDescription("path of the agent's transcript")),
+    reason: Options.text("reason").pipe(Options.optional, Options.withDescription("why, recorded in the history")),
+    vault: vaultOption,
+    json: jsonOption
+  },
+  (o) =>
+    Effect.gen(function* () {
+      const lifecycle = yield* SessionLifecycle
+      const cwd = process.cwd()
+      const session = yield* lifecycle.create({
+        agent: o.agent,
+        id: Option.getOrUndefined(o.id),
+        parentId: Option.getOrUndefined(o.parent),
+        metadata: {
+          cwd,
+          branch: gitBranch(cwd),
+          title: Option.getOrNull(o.title),
+          transcriptPath: Option.getOrNull(o.transcript)
+        },
+        reason: Option.getOrUndefined(o.reason)
+      })
+      yield* printSession(session, o.json)
+    }).pipe(Effect.provide(sessionLayer(o.vault)))
+).pipe(Command.withDescription("create an active session"))
+
+const list = Command.make(
+  "list",
+  {
+    status: Options.choice("status", SessionStatus.literals).pipe(
+      Options.optional,
+      Options.withDescription("only sessions in this status")
+    ),
+    agent: Options.text("agent").pipe(
+      Options.withSchema(AgentName),
+      Options.optional,
+      Options.withDescription("only sessions of this agent")
+    ),
+    limit: Options.integer("limit").pipe(
+      Options.withSchema(Schema.Int.pipe(Schema.positive())),
+      Options.optional,
+      Options.withDescription("at most this many, newest first")
+    ),
+    vault: vaultOption,
+    json: jsonOption
+  },
+  (o) =>
+    Effect.gen(function* () {
+      const lifecycle = yield* SessionLifecycle
+      const out = yield* Output
+      const sessions = yield* lifecycle.list({
+        status: Option.getOrUndefined(o.status),
+        agent: Option.getOrUndefined(o.agent),
+        limit: Option.getOrUndefined(o.limit)
+      })
+      if (o.json) yield* out.json(encodeSessions(sessions))
+      else yield* Effect.forEach(renderSessionList(sessions), out.line, { discard: true })
+    }).pipe(Effect.provide(sessionLayer(o.vault)))
+).pipe(Command.withDescription("list sessions, newest first"))
+
+const show = Command.make("show", { id: sessionIdArg, vault: vaultOption, json: jsonOption }, (o) =>
+  Effect.gen(function* () {
+    const lifecycle = yield* SessionLifecycle
+    yield* printSession(yield* lifecycle.get(o.id), o.json)
+  }).pipe(Effect.provide(sessionLayer(o.vault)))
+).pipe(Command.withDescription("show one session"))
+
+const history = Command.make("history", { id: sessionIdArg, vault: vaultOption, json: jsonOption }, (o) =>
+  Effect.gen(function* () {
+    const lifecycle = yield* SessionLifecycle
+    const out = yield* Output
+    const rows = yield* lifecycle.history(o.id)
+    if (o.json) yield* out.json(encodeHistory(rows))
+    else yield* Effect.forEach(renderHistory(rows), out.line, { discard: true })
+  }).pipe(Effect.provide(sessionLayer(o.vault)))
+).pipe(Command.withDescription("show a session's transition history (its lineage of states)"))
+
+const transitionCommand = (command: TransitionCommand, description: string) =>
+  Command.make(
+    command,
+    {
+      id: sessionIdArg,
+      reason: Options.text("reason").pipe(Options.optional, Options.withDescription("why, recorded in the history")),
+      ifVersion: Options.integer("if-version").pipe(
+        Options.optional,
+        Options.withDescription("only if the session is still at this version (fails as a lost race otherwise)")
+      ),
+      vault: vaultOption,
+      json: jsonOption
+    },
+    (o) =>
+      Effect.gen(function* () {
+        const lifecycle = yield* SessionLifecycle
+        const session = yield* lifecycle.transition(o.id, command, {
+          reason: Option.getOrUndefined(o.reason),
+          expectedVersion: Option.getOrUndefined(o.ifVersion)
+        })
+        const out = yield* Output
+        if (o.json) yield* out.json(encodeSession(session))
+        else yield* out.line(`${session.id}: ${session.status} (version ${session.version})`)
+      }).pipe(Effect.provide(sessionLayer(o.vault)))
+  ).pipe(Command.withDescription(description))
+
+/** `myco session`. */
+export const sessionCommand = Command.make("session").pipe(
+  Command.withDescription("create, inspect and move sessions: active -> completed -> processed -> archived"),
+  Command.withSubcommands([
+    create,
+    list,
+    show,
+    history,
+    transitionCommand("complete", "active -> completed: the agent's work is done"),
+    transitionCommand("process", "completed -> processed: intelligence has run"),
+    transitionCommand("reopen", "completed or processed -> active: the work resumes"),
+    transitionCommand("archive", "processed -> archived"),
+    transitionCommand("restore", "archived -> processed")
+  ])
+)

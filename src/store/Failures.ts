@@ -1,0 +1,118 @@
+/**
+ * How SQLite failures map onto myco's failure classes, and the retry policy for the transient
+ * ones. A busy or locked database is transient; a permission problem is the user's to fix
+ * (config); a corrupt, full or failing disk is a system failure; anything else is a bug in myco
+ * (a defect), because our SQL is fixed and well-formed.
+ */
+import { SqlError } from "@effect/sql/SqlError"
+import { Duration, Effect, Schedule } from "effect"
+import { ConfigError, SystemError, TransientError } from "../domain/Failure.js"
+
+/** Any failure the store can report besides its domain outcomes. */
+export type StoreFailure = TransientError | SystemError | ConfigError
+
+/** The SQLite error code (e.g. `SQLITE_BUSY_SNAPSHOT`) behind a failure, when there is one. */
+export const sqliteCode = (u: unknown): string | undefined => {
+  let current: unknown = u
+  for (let depth = 0; depth < 5 && current !== undefined && current !== null; depth++) {
+    if (typeof current === "object" && "code" in current && typeof current.code === "string" && current.code.startsWith("SQLITE_")) {
+      return current.code
+    }
+    current = typeof current === "object" && "cause" in current ? current.cause : undefined
+  }
+  return undefined
+}
+
+const messageOf = (u: unknown): string => {
+  let current: unknown = u
+  for (let depth = 0; depth < 5 && current !== undefined && current !== null; depth++) {
+    if (typeof current === "object" && "cause" in current && current.cause instanceof Error) current = current.cause
+    else break
+  }
+  return current instanceof Error ? current.message : String(current)
+}
+
+/** Classifies a SQLite failure; returns undefined when it is not one we can classify. */
+export const classifySqlite = (
+  operation: string,
+  resource: string,
+  u: unknown
+): StoreFailure | undefined => {
+  const code = sqliteCode(u)
+  if (code === undefined) return undefined
+  const message = messageOf(u)
+  if (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED")) {
+    return new TransientError({ operation, message, code })
+  }
+  if (
+    code.startsWith("SQLITE_READONLY") ||
+    code.startsWith("SQLITE_CANTOPEN") ||
+    code === "SQLITE_PERM" ||
+    code === "SQLITE_AUTH"
+  ) {
+    return new ConfigError({
+      message: `cannot write the vault database ${resource}: ${message} (${code})`,
+      hint: "check that you own the vault directory and that it is writable",
+      fix: "myco doctor",
+      path: resource
+    })
+  }
+  if (
+    code.startsWith("SQLITE_CORRUPT") ||
+    code === "SQLITE_NOTADB" ||
+    code === "SQLITE_FULL" ||
+    code.startsWith("SQLITE_IOERR") ||
+    code === "SQLITE_NOMEM"
+  ) {
+    return new SystemError({ operation, message: `${message} (${code})`, code, resource })
+  }
+  return undefined
+}
+
+/**
+ * Turns SqlErrors (and defects thrown by the driver) into failure classes. SQL errors we cannot
+ * classify are defects: our statements are fixed, so they mean a bug.
+ */
+export const mapSqlErrors =
+  (operation: string, resource: string) =>
+  <A, E, R>(self: Effect.Effect<A, E | SqlError, R>): Effect.Effect<A, Exclude<E, SqlError> | StoreFailure, R> =>
+    self.pipe(
+      Effect.catchIf(
+        (e): e is SqlError => e instanceof SqlError,
+        (e) => {
+          const classified = classifySqlite(operation, resource, e)
+          return classified === undefined ? Effect.die(e) : Effect.fail(classified)
+        }
+      ),
+      Effect.catchAllDefect((defect) => {
+        const classified = classifySqlite(operation, resource, defect)
+        return classified === undefined ? Effect.die(defect) : Effect.fail(classified)
+      })
+    )
+
+/** Retry settings for transient store failures (from myco.yaml `store`). */
+export interface RetryPolicy {
+  readonly attempts: number
+  readonly baseDelayMs: number
+}
+
+/**
+ * Retries TransientErrors with exponential backoff and jitter, `attempts` times at most, logging
+ * each retry at warn. Other failures pass through untouched.
+ */
+export const retryTransient =
+  (policy: RetryPolicy) =>
+  <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+    self.pipe(
+      Effect.tapError((e) =>
+        e instanceof TransientError ? Effect.logWarning(`transient store failure, retrying: ${e.message}`) : Effect.void
+      ),
+      Effect.retry({
+        schedule: Schedule.exponential(Duration.millis(policy.baseDelayMs), 2).pipe(
+          Schedule.jittered,
+          Schedule.upTo(Duration.seconds(30))
+        ),
+        times: policy.attempts,
+        while: (e) => e instanceof TransientError
+      })
+    )

@@ -1,0 +1,215 @@
+/**
+ * myco.yaml: the vault's configuration. Every key has a default, so an empty file is a valid
+ * config. Loading reports every problem at once, each with its path, what was expected and what
+ * was found; an unknown key is reported with the closest valid key.
+ *
+ * myco.yaml.example at the repository root documents every key; a test keeps the two in step.
+ */
+import { Effect, Either, ParseResult, Schema } from "effect"
+import { parseDocument } from "yaml"
+import { ConfigError } from "../domain/Failure.js"
+import { AgentName, KNOWN_AGENTS } from "../domain/Ids.js"
+
+const show = (value: unknown): string => {
+  if (value === undefined) return "nothing"
+  if (value === null) return "null"
+  if (typeof value === "string") return JSON.stringify(value)
+  if (Array.isArray(value)) return "a list"
+  if (typeof value === "object") return "a mapping"
+  return String(value)
+}
+
+/** Annotates a schema so that its failures read "expected <description>, found <value>". */
+const expecting = <A, I>(schema: Schema.Schema<A, I>, description: string): Schema.Schema<A, I> =>
+  schema.annotations({
+    message: (issue) => ({ message: `expected ${description}, found ${show(issue.actual)}`, override: true })
+  })
+
+const positiveInt = (min: number, max: number) =>
+  expecting(Schema.Int.pipe(Schema.between(min, max)), `an integer from ${min} to ${max}`)
+
+/** A config section: when it is not a mapping at all, say so instead of listing its schema. */
+const section = <A, I>(schema: Schema.Schema<A, I>): Schema.Schema<A, I> =>
+  schema.annotations({
+    message: (issue) => `expected a mapping of keys, found ${show(issue.actual)}`
+  })
+
+const bool = expecting(Schema.Boolean, "true or false")
+
+const agentList = Schema.Array(expecting(AgentName, "an agent name (a-z, 0-9, -)"))
+
+/** `agents`: which agents may create sessions in this vault. */
+const AgentsConfig = Schema.Struct({ allowed: agentList })
+
+/** `sessions`: defaults for new sessions. */
+const SessionsConfig = Schema.Struct({ capture: bool, intelligence: bool })
+
+/** `capture`: the capture boundary given to each new session. */
+const CaptureConfig = Schema.Struct({
+  outside_scope: expecting(Schema.Literal("record", "drop"), "record or drop"),
+  exclude_paths: Schema.Array(expecting(Schema.NonEmptyString, "a non-empty path glob")),
+  redact_secrets: bool,
+  max_field_bytes: positiveInt(256, 16 * 1024 * 1024),
+  max_event_bytes: positiveInt(1024, 64 * 1024 * 1024)
+})
+
+/** `store`: how the vault's SQLite database is used. */
+const StoreConfig = Schema.Struct({
+  busy_timeout_ms: positiveInt(0, 600_000),
+  retry_attempts: positiveInt(0, 100),
+  retry_base_delay_ms: positiveInt(1, 10_000)
+})
+
+/** The whole of myco.yaml, every key present (defaults are merged in before decoding). */
+export const MycoConfig = Schema.Struct({
+  version: expecting(Schema.Literal(1), "1 (the only config version so far)"),
+  agents: section(AgentsConfig),
+  sessions: section(SessionsConfig),
+  capture: section(CaptureConfig),
+  store: section(StoreConfig)
+})
+export type MycoConfig = typeof MycoConfig.Type
+
+/** Paths whose content is never captured: credentials and keys. */
+export const DEFAULT_EXCLUDE_PATHS: ReadonlyArray<string> = [
+  ".env",
+  ".env.*",
+  "*.pem",
+  "*.key",
+  "*.p12",
+  "*.pfx",
+  "id_*",
+  ".ssh/**",
+  ".aws/**",
+  ".netrc",
+  ".npmrc",
+  ".pypirc",
+  "**/secrets/**"
+]
+
+/** The default of every key, in myco.yaml's shape: also the tree of every valid key. */
+export const defaultConfigTree: typeof MycoConfig.Encoded = {
+  version: 1,
+  agents: { allowed: [...KNOWN_AGENTS] },
+  sessions: { capture: true, intelligence: true },
+  capture: {
+    outside_scope: "record",
+    exclude_paths: [...DEFAULT_EXCLUDE_PATHS],
+    redact_secrets: true,
+    max_field_bytes: 64 * 1024,
+    max_event_bytes: 256 * 1024
+  },
+  store: { busy_timeout_ms: 5000, retry_attempts: 8, retry_base_delay_ms: 10 }
+}
+
+/** The configuration an empty myco.yaml gives. */
+export const defaultConfig: MycoConfig = Schema.decodeUnknownSync(MycoConfig)(defaultConfigTree)
+
+const isMapping = (u: unknown): u is Record<string, unknown> =>
+  typeof u === "object" && u !== null && !Array.isArray(u)
+
+/** `raw` laid over `defaults`: mappings merge key by key, anything else replaces. */
+const withDefaults = (raw: unknown, defaults: unknown): unknown => {
+  if (!isMapping(raw) || !isMapping(defaults)) return raw === undefined || raw === null ? defaults : raw
+  const merged: Record<string, unknown> = { ...defaults }
+  for (const [key, value] of Object.entries(raw)) merged[key] = key in defaults ? withDefaults(value, defaults[key]) : value
+  return merged
+}
+
+/** Edit distance, for "did you mean" suggestions. */
+const distance = (a: string, b: string): number => {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j)
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i]
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1
+      current.push(Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + cost))
+    }
+    previous = current
+  }
+  return previous[b.length] ?? 0
+}
+
+/** The valid key closest to `key`, when one is close enough to be a likely typo. */
+export const closestKey = (key: string, valid: ReadonlyArray<string>): string | undefined => {
+  let best: string | undefined
+  let bestDistance = Number.POSITIVE_INFINITY
+  for (const candidate of valid) {
+    const d = distance(key.toLowerCase().replaceAll("-", "_"), candidate)
+    if (d < bestDistance) {
+      best = candidate
+      bestDistance = d
+    }
+  }
+  return best !== undefined && bestDistance <= Math.max(2, Math.floor(best.length / 3)) ? best : undefined
+}
+
+/** Every key in `raw` that the config does not know, with the closest valid key at that level. */
+const unknownKeys = (raw: unknown, tree: unknown, prefix: string): ReadonlyArray<string> => {
+  if (!isMapping(raw) || !isMapping(tree)) return []
+  const problems: Array<string> = []
+  const valid = Object.keys(tree)
+  for (const [key, value] of Object.entries(raw)) {
+    const path = prefix === "" ? key : `${prefix}.${key}`
+    if (!(key in tree)) {
+      const suggestion = closestKey(key, valid)
+      const where = prefix === "" ? "at the top level" : `under ${prefix}`
+      problems.push(
+        suggestion === undefined
+          ? `${path}: unknown key (valid keys ${where}: ${valid.join(", ")})`
+          : `${path}: unknown key; did you mean ${prefix === "" ? suggestion : `${prefix}.${suggestion}`}?`
+      )
+    } else {
+      problems.push(...unknownKeys(value, tree[key], path))
+    }
+  }
+  return problems
+}
+
+const schemaProblems = (error: ParseResult.ParseError): ReadonlyArray<string> =>
+  ParseResult.ArrayFormatter.formatErrorSync(error).map((issue) => {
+    const path = issue.path.map(String).join(".")
+    return path === "" ? issue.message : `${path}: ${issue.message}`
+  })
+
+const configError = (file: string, problems: ReadonlyArray<string>): ConfigError =>
+  new ConfigError({
+    message: `${file} is invalid:\n${problems.map((p) => `  - ${p}`).join("\n")}`,
+    hint: "edit the file to fix each problem listed (myco.yaml.example documents every key and its default)",
+    fix: "myco doctor",
+    path: file
+  })
+
+/**
+ * Parses and validates the text of a myco.yaml. `file` is only used in messages.
+ * Every problem is reported at once: YAML syntax, unknown keys, wrong values.
+ */
+export const parseConfig = (text: string, file: string): Either.Either<MycoConfig, ConfigError> => {
+  const document = parseDocument(text, { prettyErrors: true, uniqueKeys: true })
+  if (document.errors.length > 0) {
+    return Either.left(
+      configError(
+        file,
+        document.errors.map((e) => {
+          const at = e.linePos?.[0]
+          return at === undefined ? `YAML: ${e.message}` : `line ${at.line}, column ${at.col}: ${(e.message.split("\n")[0] ?? "").replace(/ at line \d+, column \d+:?$/, "")}`
+        })
+      )
+    )
+  }
+  const raw: unknown = document.toJS() ?? {}
+  if (!isMapping(raw)) {
+    return Either.left(configError(file, [`expected a mapping of keys at the top level, found ${show(raw)}`]))
+  }
+  const unknown = unknownKeys(raw, defaultConfigTree, "")
+  const decoded = Schema.decodeUnknownEither(MycoConfig, { errors: "all", onExcessProperty: "ignore" })(
+    withDefaults(raw, defaultConfigTree)
+  )
+  const problems = [...unknown, ...(Either.isLeft(decoded) ? schemaProblems(decoded.left) : [])]
+  if (problems.length > 0 || Either.isLeft(decoded)) return Either.left(configError(file, problems))
+  return Either.right(decoded.right)
+}
+
+/** Effectful variant of `parseConfig`. */
+export const decodeConfig = (text: string, file: string): Effect.Effect<MycoConfig, ConfigError> =>
+  Either.match(parseConfig(text, file), { onLeft: Effect.fail, onRight: Effect.succeed })

@@ -1,0 +1,69 @@
+/**
+ * The text of myco.yaml.example: every key with its default and what it does. `myco init` writes
+ * it as a new vault's myco.yaml. A test checks that the file at the repository root is this text
+ * and that it parses to the defaults, so the documentation cannot drift from the code.
+ */
+export const EXAMPLE_CONFIG = `# myco.yaml: configuration of a myco vault. Every key is optional; the values shown are
+# the defaults. Check a change with \`myco doctor\`.
+
+# Config format version. 1 is the only one so far.
+version: 1
+
+agents:
+  # Agents that may create sessions in this vault (the name each hook passes with --agent;
+  # \`cli\` is \`myco session create\` by hand). A session from any other agent is refused.
+  allowed:
+    - claude-code
+    - codex
+    - cursor
+    - gemini-cli
+    - vscode-copilot
+    - windsurf
+    - cli
+
+sessions:
+  # Capability flags given to new sessions (recorded with each session).
+  # capture: the session accepts captured events while active.
+  capture: true
+  # intelligence: intelligence tasks may run on the session once it is completed.
+  intelligence: true
+
+# The capture boundary given to each new session (recorded with each session).
+capture:
+  # Paths outside the project root: \`record\` stores that the path was touched, without
+  # reading its content; \`drop\` leaves such references out entirely.
+  outside_scope: record
+  # Path globs whose content is never captured (matched against paths relative to the
+  # project root and against file names).
+  exclude_paths:
+    - .env
+    - .env.*
+    - "*.pem"
+    - "*.key"
+    - "*.p12"
+    - "*.pfx"
+    - id_*
+    - .ssh/**
+    - .aws/**
+    - .netrc
+    - .npmrc
+    - .pypirc
+    - "**/secrets/**"
+  # Redact secret-looking content (cloud and VCS tokens, private key blocks, bearer
+  # tokens, password assignments); each redaction is recorded.
+  redact_secrets: true
+  # Largest single field of an event, in bytes (256 to 16777216); longer ones are
+  # truncated with a marker and their original size.
+  max_field_bytes: 65536
+  # Largest event, in bytes (1024 to 67108864).
+  max_event_bytes: 262144
+
+# How the vault's SQLite database (.myco/myco.db) is used.
+store:
+  # How long a writer waits for another process's lock before reporting busy (0 to 600000).
+  busy_timeout_ms: 5000
+  # How many times a busy database is retried, with exponential backoff and jitter (0 to 100).
+  retry_attempts: 8
+  # First backoff delay in milliseconds; it doubles each retry (1 to 10000).
+  retry_base_delay_ms: 10
+`

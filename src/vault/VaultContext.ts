@@ -1,0 +1,52 @@
+/**
+ * Everything a command knows about the vault it works on: its paths, its validated config and the
+ * identities sessions are stamped with. Built once per process.
+ */
+import * as fs from "node:fs"
+import { Context, Effect, Layer } from "effect"
+import { ConfigError } from "../domain/Failure.js"
+import type { MachineId, ProjectId } from "../domain/Ids.js"
+import { decodeConfig, type MycoConfig } from "./Config.js"
+import { machineId, projectId } from "./Identity.js"
+import { resolveVault, type ResolvedBy, type ResolveInput, type VaultPaths } from "./Vault.js"
+
+/** The vault a command works on. */
+export class VaultContext extends Context.Tag("myco/VaultContext")<
+  VaultContext,
+  {
+    readonly paths: VaultPaths
+    readonly resolvedBy: ResolvedBy
+    readonly config: MycoConfig
+    readonly projectId: ProjectId
+    readonly machineId: MachineId
+  }
+>() {}
+
+/** Reads and validates the vault's myco.yaml; a missing file means all defaults. */
+export const loadConfig = (paths: VaultPaths): Effect.Effect<MycoConfig, ConfigError> =>
+  Effect.try({
+    try: () => (fs.existsSync(paths.config) ? fs.readFileSync(paths.config, "utf8") : ""),
+    catch: (cause) =>
+      new ConfigError({
+        message: `cannot read ${paths.config}: ${cause instanceof Error ? cause.message : String(cause)}`,
+        hint: "check the file's permissions",
+        fix: "myco doctor",
+        path: paths.config
+      })
+  }).pipe(Effect.flatMap((text) => decodeConfig(text, paths.config)))
+
+/** Resolves the vault and loads its config and identities. */
+export const layerVaultContext = (
+  input: ResolveInput,
+  env: NodeJS.ProcessEnv
+): Layer.Layer<VaultContext, ConfigError> =>
+  Layer.effect(
+    VaultContext,
+    Effect.gen(function* () {
+      const resolved = yield* resolveVault(input)
+      const config = yield* loadConfig(resolved.paths)
+      const project = yield* projectId(resolved.paths)
+      const machine = yield* machineId(env)
+      return { paths: resolved.paths, resolvedBy: resolved.by, config, projectId: project, machineId: machine }
+    })
+  )
