@@ -10,6 +10,9 @@ import { jsonOption, sessionLayer, vaultOption } from "./Common.js"
 import { Output } from "./Output.js"
 import { renderHistory, renderSession, renderSessionList } from "./Render.js"
 
+/** How many sessions `list` shows unless told otherwise: a page, not the whole vault. */
+const DEFAULT_LIST_LIMIT = 100
+
 const sessionIdArg = Args.text({ name: "id" }).pipe(
   Args.withSchema(SessionId),
   Args.withDescription("the session id")
@@ -95,9 +98,10 @@ const list = Command.make(
     ),
     limit: Options.integer("limit").pipe(
       Options.withSchema(Schema.Int.pipe(Schema.positive())),
-      Options.optional,
-      Options.withDescription("at most this many, newest first")
+      Options.withDefault(DEFAULT_LIST_LIMIT),
+      Options.withDescription(`at most this many, newest first (default ${DEFAULT_LIST_LIMIT})`)
     ),
+    all: Options.boolean("all").pipe(Options.withDescription("every matching session, however many (overrides --limit)")),
     vault: vaultOption,
     json: jsonOption
   },
@@ -105,13 +109,18 @@ const list = Command.make(
     Effect.gen(function* () {
       const lifecycle = yield* SessionLifecycle
       const out = yield* Output
-      const sessions = yield* lifecycle.list({
+      // One row more than shown tells whether the list was cut, without counting them all.
+      const rows = yield* lifecycle.list({
         status: Option.getOrUndefined(o.status),
         agent: Option.getOrUndefined(o.agent),
-        limit: Option.getOrUndefined(o.limit)
+        limit: o.all ? undefined : o.limit + 1
       })
+      const sessions = o.all ? rows : rows.slice(0, o.limit)
       if (o.json) yield* out.json(encodeSessions(sessions))
       else yield* Effect.forEach(renderSessionList(sessions), out.line, { discard: true })
+      if (rows.length > sessions.length) {
+        yield* out.error(`(showing the newest ${sessions.length}; more with --limit N or --all)`)
+      }
     }).pipe(Effect.provide(sessionLayer(o.vault)))
 ).pipe(Command.withDescription("list sessions, newest first"))
 
