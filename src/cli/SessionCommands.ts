@@ -4,7 +4,7 @@ import * as path from "node:path"
 import { Args, Command, Options } from "@effect/cli"
 import { Effect, Option, Schema } from "effect"
 import { AgentName, SessionId } from "../domain/Ids.js"
-import { Session, SessionStatus, type TransitionCommand, TransitionRecord } from "../domain/Session.js"
+import { type Session, sessionToJson, SessionStatus, type TransitionCommand, TransitionRecord } from "../domain/Session.js"
 import { SessionLifecycle } from "../session/Lifecycle.js"
 import { jsonOption, sessionLayer, vaultOption } from "./Common.js"
 import { Output } from "./Output.js"
@@ -18,8 +18,8 @@ const sessionIdArg = Args.text({ name: "id" }).pipe(
   Args.withDescription("the session id")
 )
 
-const encodeSession = Schema.encodeSync(Session)
-const encodeSessions = Schema.encodeSync(Schema.Array(Session))
+const encodeSession = sessionToJson
+const encodeSessions = (sessions: ReadonlyArray<Session>) => sessions.map(sessionToJson)
 const encodeHistory = Schema.encodeSync(Schema.Array(TransitionRecord))
 
 /** Prints a session as text or JSON. */

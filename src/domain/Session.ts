@@ -238,3 +238,42 @@ export const replayHistory = (
   }
   return status === undefined ? Either.left("empty history") : Either.right({ status, version })
 }
+
+const iso = (t: DateTime.Utc): string => DateTime.formatIso(t)
+const isoOrNull = (t: DateTime.Utc | null): string | null => (t === null ? null : iso(t))
+
+/**
+ * The JSON form of a session: exactly `Schema.encodeSync(Session)(session)` (a property test keeps
+ * the two equal), written out by hand because listing many sessions is on the CLI's latency budget
+ * and a schema encoder is compiled on first use in every process.
+ */
+export const sessionToJson = (s: Session): typeof Session.Encoded => ({
+  id: s.id,
+  projectId: s.projectId,
+  machineId: s.machineId,
+  agent: s.agent,
+  status: s.status,
+  version: s.version,
+  parentId: s.parentId,
+  createdAt: iso(s.createdAt),
+  updatedAt: iso(s.updatedAt),
+  completedAt: isoOrNull(s.completedAt),
+  processedAt: isoOrNull(s.processedAt),
+  archivedAt: isoOrNull(s.archivedAt),
+  capabilities: { capture: s.capabilities.capture, intelligence: s.capabilities.intelligence },
+  boundary: {
+    root: s.boundary.root,
+    outsideScope: s.boundary.outsideScope,
+    excludePaths: [...s.boundary.excludePaths],
+    redactSecrets: s.boundary.redactSecrets,
+    maxFieldBytes: s.boundary.maxFieldBytes,
+    maxEventBytes: s.boundary.maxEventBytes
+  },
+  metadata: {
+    cwd: s.metadata.cwd,
+    branch: s.metadata.branch,
+    transcriptPath: s.metadata.transcriptPath,
+    title: s.metadata.title
+  },
+  counters: { events: s.counters.events, lateEvents: s.counters.lateEvents }
+})

@@ -12,7 +12,7 @@ import * as Migrator from "@effect/sql/Migrator"
 import { SqlClient } from "@effect/sql/SqlClient"
 import type { SqlError } from "@effect/sql/SqlError"
 import * as SqliteClient from "@effect/sql-sqlite-node/SqliteClient"
-import { Context, DateTime, Effect, Layer, ParseResult, Schema } from "effect"
+import { Context, DateTime, Effect, Either, Layer, ParseResult, Schema } from "effect"
 import { SessionExists, SessionNotFound, VersionConflict } from "../domain/Errors.js"
 import { AppendOutcome, type CapturedEvent, EventKind, IdempotencyId, StoredEvent } from "../domain/Event.js"
 import { ConfigError, SystemError } from "../domain/Failure.js"
@@ -150,8 +150,8 @@ const SessionRow = Schema.Struct({
   completed_at: NullableMillis,
   processed_at: NullableMillis,
   archived_at: NullableMillis,
-  capabilities: Schema.parseJson(Capabilities),
-  boundary: Schema.parseJson(CaptureBoundary),
+  capabilities: Schema.String,
+  boundary: Schema.String,
   cwd: Schema.NullOr(Schema.String),
   branch: Schema.NullOr(Schema.String),
   transcript_path: Schema.NullOr(Schema.String),
@@ -160,10 +160,47 @@ const SessionRow = Schema.Struct({
   late_event_count: Schema.NonNegativeInt
 })
 
-const decodeSessionRows = Schema.decodeUnknown(Schema.Array(SessionRow))
+const decodeSessionRowShapes = Schema.decodeUnknownEither(Schema.Array(SessionRow))
+
+/**
+ * Decodes a JSON column, remembering the last few distinct texts: nearly every session of a vault
+ * carries the same capabilities and boundary, so a list decodes each of them once, not per row.
+ */
+const memoizedJson = <A, I>(schema: Schema.Schema<A, I>) => {
+  const decode = Schema.decodeUnknownEither(Schema.parseJson(schema))
+  const cache = new Map<string, A>()
+  return (text: string): Either.Either<A, ParseResult.ParseError> => {
+    const hit = cache.get(text)
+    if (hit !== undefined) return Either.right(hit)
+    const decoded = decode(text)
+    if (Either.isRight(decoded)) {
+      if (cache.size >= 16) cache.clear()
+      cache.set(text, decoded.right)
+    }
+    return decoded
+  }
+}
+const decodeCapabilities = memoizedJson(Capabilities)
+const decodeBoundary = memoizedJson(CaptureBoundary)
+
+/** Decodes `sessions` rows into sessions, or fails on the first row that does not fit the schema. */
+const decodeSessionRows = (rows: unknown): Effect.Effect<ReadonlyArray<Session>, ParseResult.ParseError> =>
+  Effect.suspend(() => {
+    const shapes = decodeSessionRowShapes(rows)
+    if (Either.isLeft(shapes)) return Effect.fail(shapes.left)
+    const sessions: Array<Session> = []
+    for (const row of shapes.right) {
+      const capabilities = decodeCapabilities(row.capabilities)
+      if (Either.isLeft(capabilities)) return Effect.fail(capabilities.left)
+      const boundary = decodeBoundary(row.boundary)
+      if (Either.isLeft(boundary)) return Effect.fail(boundary.left)
+      sessions.push(sessionFromRow(row, capabilities.right, boundary.right))
+    }
+    return Effect.succeed(sessions)
+  })
 
 // The row has been decoded field by field: building the class again would only re-check it.
-const sessionFromRow = (row: typeof SessionRow.Type): Session =>
+const sessionFromRow = (row: typeof SessionRow.Type, capabilities: Capabilities, boundary: CaptureBoundary): Session =>
   new Session(
     {
       id: row.id,
@@ -178,8 +215,8 @@ const sessionFromRow = (row: typeof SessionRow.Type): Session =>
       completedAt: row.completed_at,
       processedAt: row.processed_at,
       archivedAt: row.archived_at,
-      capabilities: row.capabilities,
-      boundary: row.boundary,
+      capabilities,
+      boundary,
       metadata: { cwd: row.cwd, branch: row.branch, transcriptPath: row.transcript_path, title: row.title },
       counters: { events: row.event_count, lateEvents: row.late_event_count }
     },
@@ -246,7 +283,7 @@ export const layerSessionStore: Layer.Layer<SessionStore, never, SqlClient | Dat
       sql`SELECT * FROM sessions WHERE id = ${id}`.pipe(
         Effect.flatMap(decodeSessionRows),
         Effect.mapError((e) => (e instanceof ParseResult.ParseError ? corruptRows(file, "sessions")(e) : e)),
-        Effect.map((rows) => (rows[0] === undefined ? undefined : sessionFromRow(rows[0])))
+        Effect.map((sessions) => sessions[0])
       )
 
     const insertTransition = (r: TransitionRecord) =>
@@ -290,7 +327,6 @@ export const layerSessionStore: Layer.Layer<SessionStore, never, SqlClient | Dat
       return sql`SELECT * FROM sessions ${where} ORDER BY created_at DESC, id DESC ${limit}`.pipe(
         Effect.flatMap(decodeSessionRows),
         Effect.mapError((e) => (e instanceof ParseResult.ParseError ? corruptRows(file, "sessions")(e) : e)),
-        Effect.map((rows) => rows.map(sessionFromRow)),
         guard("sqlite.session.list")
       )
     }

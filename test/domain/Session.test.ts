@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { DateTime, Either, FastCheck } from "effect"
+import { Arbitrary, DateTime, Either, FastCheck, Schema } from "effect"
 import { AgentName, MachineId, ProjectId, SessionId } from "../../src/domain/Ids.js"
 import {
   allowedCommands,
@@ -7,7 +7,8 @@ import {
   createSession,
   InvalidTransition,
   replayHistory,
-  type Session,
+  Session,
+  sessionToJson,
   SessionStatus,
   TransitionCommand,
   TransitionRecord
@@ -46,6 +47,12 @@ const expected: Record<string, string> = {
   "processed/archive": "archived",
   "archived/restore": "processed"
 }
+
+describe("sessionToJson", () => {
+  it.prop("is exactly the schema's encoding", [Arbitrary.make(Session)], ([session]) => {
+    expect(sessionToJson(session)).toEqual(Schema.encodeSync(Session)(session))
+  })
+})
 
 describe("status machine", () => {
   it("accepts exactly the transitions of the lifecycle table", () => {
