@@ -15,7 +15,8 @@ import { appliedMigrations, DatabaseSettings, layerDatabase, migrate } from "../
 import { defaultConfig, type MycoConfig } from "../vault/Config.js"
 import { ProjectFile, projectId } from "../vault/Identity.js"
 import { ensureDirectories, vaultDirectories } from "../vault/Init.js"
-import { inspectRun, runFiles } from "../vault/RunFiles.js"
+import { tryLockVault } from "../vault/Lock.js"
+import { readDaemonInfo, runFiles } from "../vault/RunFiles.js"
 import { resolveVault, type ResolvedVault } from "../vault/Vault.js"
 import { loadConfig } from "../vault/VaultContext.js"
 import { jsonOption, vaultOption } from "./Common.js"
@@ -297,54 +298,61 @@ const checkLineage = Effect.gen(function* () {
 })
 
 const checkSupervisor = (vault: ResolvedVault): ReadonlyArray<Check> => {
-  const state = inspectRun(vault.paths)
   const files = runFiles(vault.paths)
-  switch (state._tag) {
-    case "Running":
-      return [ok("supervisor", `running, pid ${state.info.pid}, version ${state.info.version}`), ok("run files", "current")]
-    case "Unreadable":
-      return [
-        {
-          result: {
-            check: "supervisor",
-            status: "warn",
-            detail: `not running (${path.relative(vault.paths.root, state.file)} is unreadable: ${state.reason.split("\n")[0] ?? ""})`,
-            hint: "the file is left from a crashed supervisor and can be removed",
-            fix: "myco doctor --fix"
-          },
-          repair: Effect.sync(() => {
-            fs.rmSync(state.file, { force: true })
-            return `removed ${state.file}`
-          })
-        }
-      ]
-    case "NotRunning": {
-      const supervisor: Check = {
+  // The vault lock is the truth about a supervisor: it is held exactly while one runs.
+  let lock: ReturnType<typeof tryLockVault>
+  try {
+    lock = tryLockVault(vault.paths)
+  } catch (cause) {
+    return [
+      {
         result: {
           check: "supervisor",
-          status: "warn",
-          detail: "not running: session commands work on the vault directly"
-        }
+          status: "fail",
+          detail: `cannot check the vault lock: ${errorText(cause)}`,
+          hint: "the run/ directory must be writable",
+          fix: "myco doctor --fix"
+        },
+        exitCode: ExitCode.config
       }
-      if (state.stale.length === 0) return [supervisor, ok("run files", "none left behind")]
-      return [
-        supervisor,
-        {
-          result: {
-            check: "run files",
-            status: "warn",
-            detail: `stale, left by a supervisor that is gone: ${state.stale.map((f) => path.relative(vault.paths.root, f)).join(", ")}`,
-            hint: "they are safe to remove",
-            fix: "myco doctor --fix"
-          },
-          repair: Effect.sync(() => {
-            for (const f of [files.socket, files.daemonJson, files.lock]) fs.rmSync(f, { force: true })
-            return `removed ${state.stale.join(", ")}`
-          })
-        }
-      ]
-    }
+    ]
   }
+  if (lock === "held") {
+    const info = readDaemonInfo(vault.paths)
+    return [
+      ok("supervisor", info === undefined ? "running (starting up)" : `running, pid ${info.pid}, version ${info.version}, socket ${info.socket}`),
+      ok("run files", "in use")
+    ]
+  }
+  lock.release()
+  const stale = [files.daemonJson, files.socket].filter((f) => fs.existsSync(f))
+  const supervisor: Check = {
+    result: { check: "supervisor", status: "warn", detail: "not running: session commands work on the vault directly", hint: "start it with `myco run`", fix: "myco run" }
+  }
+  if (stale.length === 0) return [supervisor, ok("run files", "none left behind")]
+  return [
+    supervisor,
+    {
+      result: {
+        check: "run files",
+        status: "warn",
+        detail: `stale, left by a supervisor that is gone: ${stale.map((f) => path.relative(vault.paths.root, f)).join(", ")}`,
+        hint: "they are safe to remove",
+        fix: "myco doctor --fix"
+      },
+      repair: Effect.try(() => {
+        // Only while holding the vault lock is it certain that no supervisor is starting.
+        const held = tryLockVault(vault.paths)
+        if (held === "held") return "left them: a supervisor is starting"
+        try {
+          for (const f of stale) fs.rmSync(f, { force: true })
+        } finally {
+          held.release()
+        }
+        return `removed ${stale.join(", ")}`
+      })
+    }
+  ]
 }
 
 /** Runs every check against the vault the options designate. */

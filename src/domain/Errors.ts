@@ -1,16 +1,17 @@
 /**
  * Domain errors that are not failure classes: the outcomes a caller must handle by name
- * (unknown id, lost race, ...). Failure classes live in Failure.ts.
+ * (unknown id, lost race, ...). Failure classes live in Failure.ts. They are Schema classes so
+ * that the supervisor can send them over its socket and clients get them back typed.
  */
-import { Data } from "effect"
-import type { SessionStatus } from "./Session.js"
+import { Schema } from "effect"
+import { SessionStatus } from "./Session.js"
 
 /** No session with this id in the vault. */
-export class SessionNotFound extends Data.TaggedError("SessionNotFound")<{
-  readonly sessionId: string
+export class SessionNotFound extends Schema.TaggedError<SessionNotFound>()("SessionNotFound", {
+  sessionId: Schema.String,
   /** Set when the missing session was named as another's parent. */
-  readonly role?: "parent"
-}> {
+  role: Schema.optional(Schema.Literal("parent"))
+}) {
   override get message(): string {
     const what = this.role === "parent" ? "parent session" : "session"
     return `no ${what} ${this.sessionId} in this vault (list them with \`myco session list\`)`
@@ -18,7 +19,7 @@ export class SessionNotFound extends Data.TaggedError("SessionNotFound")<{
 }
 
 /** A session with this id exists already. */
-export class SessionExists extends Data.TaggedError("SessionExists")<{ readonly sessionId: string }> {
+export class SessionExists extends Schema.TaggedError<SessionExists>()("SessionExists", { sessionId: Schema.String }) {
   override get message(): string {
     return `session ${this.sessionId} exists already (see \`myco session show ${this.sessionId}\`)`
   }
@@ -28,14 +29,14 @@ export class SessionExists extends Data.TaggedError("SessionExists")<{ readonly 
  * A lost race: the session changed between reading it and writing it (compare-and-set on status
  * and version failed), or it is not at the version the caller expected.
  */
-export class VersionConflict extends Data.TaggedError("VersionConflict")<{
-  readonly sessionId: string
-  readonly expectedVersion: number
+export class VersionConflict extends Schema.TaggedError<VersionConflict>()("VersionConflict", {
+  sessionId: Schema.String,
+  expectedVersion: Schema.Number,
   /** `null` when the caller asked for a version only (`--if-version`). */
-  readonly expectedStatus: SessionStatus | null
-  readonly actualVersion: number
-  readonly actualStatus: SessionStatus
-}> {
+  expectedStatus: Schema.NullOr(SessionStatus),
+  actualVersion: Schema.Number,
+  actualStatus: SessionStatus
+}) {
   override get message(): string {
     const expected = this.expectedStatus === null ? "" : `${this.expectedStatus} at `
     return (
@@ -46,21 +47,21 @@ export class VersionConflict extends Data.TaggedError("VersionConflict")<{
 }
 
 /** Input that does not parse: a bad session id, agent name, filter value. */
-export class InvalidInput extends Data.TaggedError("InvalidInput")<{
-  readonly field: string
-  readonly value: string
-  readonly reason: string
-}> {
+export class InvalidInput extends Schema.TaggedError<InvalidInput>()("InvalidInput", {
+  field: Schema.String,
+  value: Schema.String,
+  reason: Schema.String
+}) {
   override get message(): string {
     return `invalid ${this.field} ${JSON.stringify(this.value)}: ${this.reason}`
   }
 }
 
 /** The agent may not create sessions in this vault (myco.yaml `agents.allowed`). */
-export class AgentNotAllowed extends Data.TaggedError("AgentNotAllowed")<{
-  readonly agent: string
-  readonly allowed: ReadonlyArray<string>
-}> {
+export class AgentNotAllowed extends Schema.TaggedError<AgentNotAllowed>()("AgentNotAllowed", {
+  agent: Schema.String,
+  allowed: Schema.Array(Schema.String)
+}) {
   override get message(): string {
     return `agent ${this.agent} may not create sessions in this vault (agents.allowed in myco.yaml: ${this.allowed.join(", ")})`
   }

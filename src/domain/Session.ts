@@ -2,7 +2,7 @@
  * The session: the unit of work of a coding agent, and its status machine (DESIGN.md section 5).
  * Everything here is pure: no clock, no storage. The store persists what these functions compute.
  */
-import { Data, DateTime, Either, Schema } from "effect"
+import { DateTime, Either, Schema } from "effect"
 import { AgentName, MachineId, ProjectId, SessionId } from "./Ids.js"
 
 /** The lifecycle states. `archived` is the only one not reachable by a running agent. */
@@ -106,13 +106,13 @@ export class TransitionRecord extends Schema.Class<TransitionRecord>("Transition
 }) {}
 
 /** A command that the session's current status does not accept. */
-export class InvalidTransition extends Data.TaggedError("InvalidTransition")<{
-  readonly sessionId: SessionId
-  readonly from: SessionStatus
-  readonly command: TransitionCommand
+export class InvalidTransition extends Schema.TaggedError<InvalidTransition>()("InvalidTransition", {
+  sessionId: SessionId,
+  from: SessionStatus,
+  command: TransitionCommand,
   /** The commands the current status does accept. */
-  readonly allowed: ReadonlyArray<TransitionCommand>
-}> {
+  allowed: Schema.Array(TransitionCommand)
+}) {
   override get message(): string {
     const allowed = this.allowed.length === 0 ? "none" : this.allowed.join(", ")
     return `cannot ${this.command} session ${this.sessionId}: it is ${this.from} (allowed from ${this.from}: ${allowed})`

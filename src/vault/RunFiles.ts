@@ -3,7 +3,9 @@
  * `myco run` writes them; `myco doctor` and clients read them. A file left by a process that is
  * gone is stale: it is recognised without trusting a recycled pid.
  */
+import { createHash } from "node:crypto"
 import * as fs from "node:fs"
+import * as os from "node:os"
 import * as path from "node:path"
 import { Schema } from "effect"
 import type { VaultPaths } from "./Vault.js"
@@ -17,48 +19,48 @@ export const DaemonInfo = Schema.Struct({
 })
 export type DaemonInfo = typeof DaemonInfo.Type
 
+/**
+ * Longest socket path we bind. The kernel's limit (sun_path) is 108 bytes on Linux and 104 on
+ * macOS, including the terminating NUL.
+ */
+export const MAX_SOCKET_PATH_BYTES = 100
+
+/**
+ * Where the supervisor's socket goes: `run/myco.sock`, or, when that path is too long for a Unix
+ * socket, a short path in a per-user directory under the temp dir, named by a hash of the vault.
+ */
+export const socketPathFor = (paths: VaultPaths): string => {
+  const preferred = path.join(paths.run, "myco.sock")
+  if (Buffer.byteLength(preferred) <= MAX_SOCKET_PATH_BYTES) return preferred
+  const hash = createHash("sha256").update(paths.dir).digest("hex").slice(0, 16)
+  const uid = typeof process.getuid === "function" ? process.getuid() : 0
+  return path.join(shortSocketDir(uid), `${hash}.sock`)
+}
+
+/** The per-user directory for sockets whose vault path is too long. */
+export const shortSocketDir = (uid: number): string => path.join(os.tmpdir(), `myco-${uid}`)
+
 /** The paths of the supervisor's run files. */
 export const runFiles = (paths: VaultPaths) => ({
   daemonJson: path.join(paths.run, "daemon.json"),
-  socket: path.join(paths.run, "myco.sock"),
+  socket: socketPathFor(paths),
   lock: path.join(paths.run, "lock")
 })
 
-/**
- * Whether `pid` is a live myco process. A pid that exists but runs another program (the pid was
- * recycled) is not ours; where /proc is unavailable, existence is all we can check.
- */
-export const isLiveMycoProcess = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0)
-  } catch {
-    // ESRCH: no such process. EPERM: the process exists but belongs to someone else, so it is not our supervisor.
-    return false
-  }
-  try {
-    const cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8")
-    return cmdline.includes("myco")
-  } catch {
-    return true
-  }
+/** Writes daemon.json atomically (write then rename), so that a reader never sees half of it. */
+export const writeDaemonInfo = (paths: VaultPaths, info: DaemonInfo): void => {
+  const file = runFiles(paths).daemonJson
+  const tmp = `${file}.${process.pid}.tmp`
+  fs.writeFileSync(tmp, `${JSON.stringify(info, null, 2)}\n`, { mode: 0o600 })
+  fs.renameSync(tmp, file)
 }
 
-/** What `run/` says about the supervisor. */
-export type RunState =
-  | { readonly _tag: "NotRunning"; readonly stale: ReadonlyArray<string> }
-  | { readonly _tag: "Running"; readonly info: DaemonInfo }
-  | { readonly _tag: "Unreadable"; readonly file: string; readonly reason: string }
-
-/** Inspects `run/`: a live supervisor, nothing, or files a dead one left behind. */
-export const inspectRun = (paths: VaultPaths): RunState => {
-  const files = runFiles(paths)
-  const present = [files.daemonJson, files.socket, files.lock].filter((f) => fs.existsSync(f))
-  if (!fs.existsSync(files.daemonJson)) return { _tag: "NotRunning", stale: present }
-  let info: DaemonInfo
+/** Reads daemon.json, or undefined when it is absent or unreadable. */
+export const readDaemonInfo = (paths: VaultPaths): DaemonInfo | undefined => {
   try {
-    info = Schema.decodeUnknownSync(DaemonInfo)(JSON.parse(fs.readFileSync(files.daemonJson, "utf8")))
-  } catch (cause) {
-    return { _tag: "Unreadable", file: files.daemonJson, reason: cause instanceof Error ? cause.message : String(cause) }
+    return Schema.decodeUnknownSync(DaemonInfo)(JSON.parse(fs.readFileSync(runFiles(paths).daemonJson, "utf8")))
+  } catch {
+    // Absent, half-written by a crashed process, or not ours: all mean "no supervisor known".
+    return undefined
   }
-  return isLiveMycoProcess(info.pid) ? { _tag: "Running", info } : { _tag: "NotRunning", stale: present }
 }

@@ -1,0 +1,231 @@
+/**
+ * The supervisor's wire protocol (DESIGN.md section 8), defined once and used by the daemon, the
+ * CLI and the hooks. Frames are newline-delimited JSON over a Unix socket:
+ *
+ *   client -> server   {"id": 7, "request": {"_tag": "SessionGet", "id": "s-1"}}
+ *   server -> client   {"id": 7, "ok": {...}}            one reply per request, or
+ *                      {"id": 7, "error": {"_tag": ...}}  a typed error, or, for Watch,
+ *                      {"id": 7, "item": {...}}           any number of items until the client
+ *                                                         closes the connection.
+ *
+ * A frame that cannot be read gets an error reply whose id is null (or the request's id when it
+ * could be read), and never closes the server or harms other connections.
+ */
+import { Schema } from "effect"
+import { AgentNotAllowed, InvalidInput, SessionExists, SessionNotFound, VersionConflict } from "./Errors.js"
+import { AppendOutcome, CapturedEvent, StoredEvent } from "./Event.js"
+import { AgentError, ConfigError, SystemError, TransientError } from "./Failure.js"
+import { AgentName, SessionId } from "./Ids.js"
+import { InvalidTransition, Session, SessionMetadata, SessionStatus, TransitionCommand, TransitionRecord } from "./Session.js"
+
+/** The protocol version. A server refuses a Hello with another major version. */
+export const PROTOCOL_VERSION = 1
+
+/** Largest frame a peer may send, in bytes, unless configured otherwise. */
+export const DEFAULT_MAX_FRAME_BYTES = 8 * 1024 * 1024
+
+// ---- requests ---------------------------------------------------------------------------------
+
+/** Opens a conversation: who is talking, in which protocol version. */
+export class Hello extends Schema.TaggedClass<Hello>()("Hello", {
+  protocol: Schema.Int,
+  client: Schema.String
+}) {}
+
+export class SessionCreate extends Schema.TaggedClass<SessionCreate>()("SessionCreate", {
+  agent: AgentName,
+  id: Schema.optional(SessionId),
+  parentId: Schema.optional(SessionId),
+  metadata: Schema.optional(Schema.partial(SessionMetadata)),
+  reason: Schema.optional(Schema.String),
+  actor: Schema.optional(Schema.String)
+}) {}
+
+export class SessionGet extends Schema.TaggedClass<SessionGet>()("SessionGet", { id: SessionId }) {}
+
+export class SessionList extends Schema.TaggedClass<SessionList>()("SessionList", {
+  status: Schema.optional(SessionStatus),
+  agent: Schema.optional(AgentName),
+  limit: Schema.optional(Schema.Int.pipe(Schema.positive()))
+}) {}
+
+export class SessionTransition extends Schema.TaggedClass<SessionTransition>()("SessionTransition", {
+  id: SessionId,
+  command: TransitionCommand,
+  reason: Schema.optional(Schema.String),
+  actor: Schema.optional(Schema.String),
+  expectedVersion: Schema.optional(Schema.Int)
+}) {}
+
+export class SessionHistory extends Schema.TaggedClass<SessionHistory>()("SessionHistory", { id: SessionId }) {}
+
+/** Captured events; acknowledged only once committed. */
+export class Capture extends Schema.TaggedClass<Capture>()("Capture", {
+  events: Schema.Array(CapturedEvent).pipe(Schema.minItems(1), Schema.maxItems(10_000))
+}) {}
+
+export class Status extends Schema.TaggedClass<Status>()("Status", {}) {}
+
+/** A live stream of transitions and events, of one session or of all. */
+export class Watch extends Schema.TaggedClass<Watch>()("Watch", { sessionId: Schema.optional(SessionId) }) {}
+
+/** Asks the supervisor to shut down gracefully. */
+export class Stop extends Schema.TaggedClass<Stop>()("Stop", {}) {}
+
+/** Every request. */
+export const Request = Schema.Union(
+  Hello,
+  SessionCreate,
+  SessionGet,
+  SessionList,
+  SessionTransition,
+  SessionHistory,
+  Capture,
+  Status,
+  Watch,
+  Stop
+)
+export type Request = typeof Request.Type
+
+/** A request frame. */
+export const RequestFrame = Schema.Struct({ id: Schema.Int.pipe(Schema.nonNegative()), request: Request })
+export type RequestFrame = typeof RequestFrame.Type
+
+// ---- replies ----------------------------------------------------------------------------------
+
+export const HelloReply = Schema.Struct({
+  protocol: Schema.Int,
+  version: Schema.String,
+  pid: Schema.Int
+})
+
+/** One node of the supervision tree, as `myco status` shows it. */
+export interface TreeNode {
+  readonly id: string
+  readonly kind: string
+  readonly state: string
+  readonly restarts: number
+  readonly lastFailure: string | null
+  readonly mailbox: number
+  readonly uptimeMs: number
+  readonly children: ReadonlyArray<TreeNode>
+}
+export const TreeNode: Schema.Schema<TreeNode> = Schema.Struct({
+  id: Schema.String,
+  kind: Schema.String,
+  state: Schema.String,
+  restarts: Schema.Int,
+  lastFailure: Schema.NullOr(Schema.String),
+  mailbox: Schema.Int,
+  uptimeMs: Schema.Number,
+  children: Schema.Array(Schema.suspend((): Schema.Schema<TreeNode> => TreeNode))
+})
+
+export const StatusReply = Schema.Struct({
+  pid: Schema.Int,
+  version: Schema.String,
+  startedAt: Schema.String,
+  uptimeMs: Schema.Number,
+  socket: Schema.String,
+  vault: Schema.String,
+  tree: TreeNode,
+  sessions: Schema.Struct({
+    active: Schema.Int,
+    completed: Schema.Int,
+    processed: Schema.Int,
+    archived: Schema.Int,
+    live: Schema.Int
+  }),
+  ingest: Schema.Struct({
+    queueDepth: Schema.Int,
+    queueCapacity: Schema.Int,
+    eventsCommitted: Schema.Int,
+    duplicates: Schema.Int,
+    lateEvents: Schema.Int,
+    batchesCommitted: Schema.Int
+  }),
+  deadLetters: Schema.Int,
+  connections: Schema.Int
+})
+export type StatusReply = typeof StatusReply.Type
+
+/** What a Watch stream carries. */
+export const WatchItem = Schema.Union(
+  Schema.TaggedStruct("Transitioned", { record: TransitionRecord }),
+  Schema.TaggedStruct("Captured", { event: StoredEvent })
+)
+export type WatchItem = typeof WatchItem.Type
+
+/** The reply schema of each request, by tag. */
+export const ReplySchemas = {
+  Hello: HelloReply,
+  SessionCreate: Session,
+  SessionGet: Session,
+  SessionList: Schema.Array(Session),
+  SessionTransition: Session,
+  SessionHistory: Schema.Array(TransitionRecord),
+  Capture: Schema.Array(AppendOutcome),
+  Status: StatusReply,
+  Watch: WatchItem,
+  Stop: Schema.Struct({ stopping: Schema.Boolean })
+} as const
+
+// ---- errors -----------------------------------------------------------------------------------
+
+/** A frame that is not valid JSON, or not a valid request. */
+export class BadFrame extends Schema.TaggedError<BadFrame>()("BadFrame", { reason: Schema.String }) {
+  override get message(): string {
+    return `bad frame: ${this.reason}`
+  }
+}
+
+/** A frame larger than the server accepts; it was discarded. */
+export class FrameTooLarge extends Schema.TaggedError<FrameTooLarge>()("FrameTooLarge", { limit: Schema.Int }) {
+  override get message(): string {
+    return `frame larger than ${this.limit} bytes: discarded`
+  }
+}
+
+/** The client speaks a protocol version the server does not. */
+export class UnsupportedProtocol extends Schema.TaggedError<UnsupportedProtocol>()("UnsupportedProtocol", {
+  server: Schema.Int,
+  client: Schema.Int
+}) {
+  override get message(): string {
+    return `protocol ${this.client} is not supported by this supervisor (it speaks ${this.server}): upgrade myco`
+  }
+}
+
+/** The supervisor is stopping and accepts no new work. */
+export class ShuttingDown extends Schema.TaggedError<ShuttingDown>()("ShuttingDown", {}) {
+  override get message(): string {
+    return "the supervisor is shutting down"
+  }
+}
+
+/** Every error a reply may carry. */
+export const WireError = Schema.Union(
+  BadFrame,
+  FrameTooLarge,
+  UnsupportedProtocol,
+  ShuttingDown,
+  SessionNotFound,
+  SessionExists,
+  VersionConflict,
+  InvalidTransition,
+  InvalidInput,
+  AgentNotAllowed,
+  TransientError,
+  ConfigError,
+  SystemError,
+  AgentError
+)
+export type WireError = typeof WireError.Type
+
+/** A reply frame, before its payload is decoded with the request's reply schema. */
+export const ReplyFrame = Schema.Union(
+  Schema.Struct({ id: Schema.NullOr(Schema.Int), ok: Schema.Unknown }),
+  Schema.Struct({ id: Schema.NullOr(Schema.Int), error: WireError }),
+  Schema.Struct({ id: Schema.NullOr(Schema.Int), item: Schema.Unknown })
+)
+export type ReplyFrame = typeof ReplyFrame.Type

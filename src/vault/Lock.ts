@@ -1,0 +1,64 @@
+/**
+ * The vault lock: at most one supervisor per vault. It is an exclusive SQLite transaction held on
+ * `run/lock` for the supervisor's lifetime. SQLite takes it with POSIX advisory locks, which the
+ * kernel releases when the process ends however it ends (kill -9 included), so a crashed
+ * supervisor never leaves a lock behind and no pid is ever trusted. Two processes that start in
+ * the same millisecond cannot both get it.
+ *
+ * The lock file itself is never removed: unlinking it while another process holds or is taking
+ * the lock would let a third take a second lock on a new file.
+ */
+import * as fs from "node:fs"
+import Database from "better-sqlite3"
+import { Effect, Scope } from "effect"
+import { ConfigError } from "../domain/Failure.js"
+import { runFiles } from "./RunFiles.js"
+import type { VaultPaths } from "./Vault.js"
+
+/** A held vault lock. */
+export interface VaultLock {
+  readonly release: () => void
+}
+
+const isBusy = (cause: unknown): boolean =>
+  typeof cause === "object" && cause !== null && "code" in cause && typeof cause.code === "string" && cause.code.startsWith("SQLITE_BUSY")
+
+/**
+ * Takes the vault lock without waiting: the lock, or "held" when another process has it.
+ * Throws on anything else (an unwritable run/ directory).
+ */
+export const tryLockVault = (paths: VaultPaths): VaultLock | "held" => {
+  fs.mkdirSync(paths.run, { recursive: true, mode: 0o700 })
+  const db = new Database(runFiles(paths).lock, { timeout: 0 })
+  try {
+    db.exec("BEGIN EXCLUSIVE")
+  } catch (cause) {
+    db.close()
+    if (isBusy(cause)) return "held"
+    throw cause
+  }
+  return {
+    release: () => {
+      db.exec("ROLLBACK")
+      db.close()
+    }
+  }
+}
+
+/** Takes the vault lock for the life of the scope, or fails with "held". */
+export const acquireVaultLock = (
+  paths: VaultPaths
+): Effect.Effect<void, "held" | ConfigError, Scope.Scope> =>
+  Effect.acquireRelease(
+    Effect.try({
+      try: () => tryLockVault(paths),
+      catch: (cause) =>
+        new ConfigError({
+          message: `cannot take the vault lock ${runFiles(paths).lock}: ${cause instanceof Error ? cause.message : String(cause)}`,
+          hint: "check that the vault's run/ directory is yours and writable",
+          fix: "myco doctor",
+          path: runFiles(paths).lock
+        })
+    }).pipe(Effect.flatMap((lock) => (lock === "held" ? Effect.fail("held" as const) : Effect.succeed(lock)))),
+    (lock) => Effect.sync(() => lock.release())
+  ).pipe(Effect.asVoid)
