@@ -13,7 +13,7 @@
  */
 import { Schema } from "effect"
 import { AgentNotAllowed, InvalidInput, SessionExists, SessionNotFound, VersionConflict } from "./Errors.js"
-import { AppendOutcome, CapturedEvent, StoredEvent } from "./Event.js"
+import { AppendOutcome, CapturedEvent, EventKind, IdempotencyId } from "./Event.js"
 import { AgentError, ConfigError, SystemError, TransientError } from "./Failure.js"
 import { AgentName, SessionId } from "./Ids.js"
 import { InvalidTransition, Session, SessionMetadata, SessionStatus, TransitionCommand, TransitionRecord } from "./Session.js"
@@ -149,10 +149,17 @@ export const StatusReply = Schema.Struct({
 })
 export type StatusReply = typeof StatusReply.Type
 
-/** What a Watch stream carries. */
+/** What a Watch stream carries: a transition, or an event once it is committed. */
 export const WatchItem = Schema.Union(
   Schema.TaggedStruct("Transitioned", { record: TransitionRecord }),
-  Schema.TaggedStruct("Captured", { event: StoredEvent })
+  Schema.TaggedStruct("Captured", {
+    sessionId: SessionId,
+    seq: Schema.Int,
+    idempotencyId: IdempotencyId,
+    kind: EventKind,
+    at: Schema.DateTimeUtc,
+    late: Schema.Boolean
+  })
 )
 export type WatchItem = typeof WatchItem.Type
 

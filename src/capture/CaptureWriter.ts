@@ -1,0 +1,186 @@
+/**
+ * The batching capture writer: the one path by which captured events reach the database while
+ * the supervisor runs. Submissions wait in a bounded queue (a full queue makes submitters wait:
+ * backpressure, not memory); one fiber takes everything that is waiting and commits it in a
+ * single transaction (group commit), then acknowledges each submission with its outcomes. Only
+ * then is an event acknowledged. The queue is FIFO and commits are sequential, so events keep
+ * the order in which they were submitted, per session and overall.
+ */
+import { Context, Deferred, Effect, Layer, Option, PubSub, Queue, Ref } from "effect"
+import type { SessionNotFound } from "../domain/Errors.js"
+import type { AppendOutcome, CapturedEvent } from "../domain/Event.js"
+import { ShuttingDown, type WatchItem } from "../domain/Protocol.js"
+import type { StoreFailure } from "../store/Failures.js"
+import { EventStore } from "../store/SessionStore.js"
+
+/** Counters of what the writer did. */
+export interface IngestStats {
+  readonly queueDepth: number
+  readonly queueCapacity: number
+  readonly eventsCommitted: number
+  readonly duplicates: number
+  readonly lateEvents: number
+  readonly batchesCommitted: number
+}
+
+/** Writer settings. */
+export interface CaptureWriterOptions {
+  /** How many submissions may wait. */
+  readonly queueCapacity: number
+  /** Most events committed in one transaction. */
+  readonly maxBatchEvents: number
+}
+
+type SubmitError = SessionNotFound | StoreFailure | ShuttingDown
+
+interface Pending {
+  readonly events: ReadonlyArray<CapturedEvent>
+  readonly done: Deferred.Deferred<ReadonlyArray<AppendOutcome>, SubmitError>
+}
+
+/** The capture writer service. */
+export class CaptureWriter extends Context.Tag("myco/CaptureWriter")<
+  CaptureWriter,
+  {
+    /** Commits `events` (with whatever else is waiting) and returns their outcomes. */
+    readonly submit: (events: ReadonlyArray<CapturedEvent>) => Effect.Effect<ReadonlyArray<AppendOutcome>, SubmitError>
+    readonly stats: Effect.Effect<IngestStats>
+    /** Refuses new submissions and waits until everything submitted is committed. */
+    readonly drain: Effect.Effect<void>
+  }
+>() {}
+
+/** A hub of committed events and transitions, for `myco session watch`. */
+export class WatchHub extends Context.Tag("myco/WatchHub")<WatchHub, PubSub.PubSub<WatchItem>>() {}
+
+/** A sliding hub: a slow watcher loses old items rather than slowing ingest. */
+export const layerWatchHub: Layer.Layer<WatchHub> = Layer.scoped(
+  WatchHub,
+  Effect.acquireRelease(PubSub.sliding<WatchItem>(4096), PubSub.shutdown)
+)
+
+/** The writer, with its committing fiber living as long as the layer. */
+export const layerCaptureWriter = (
+  options: CaptureWriterOptions
+): Layer.Layer<CaptureWriter, never, EventStore | WatchHub> =>
+  Layer.scoped(
+    CaptureWriter,
+    Effect.gen(function* () {
+      const store = yield* EventStore
+      const hub = yield* WatchHub
+      const queue = yield* Queue.bounded<Pending>(options.queueCapacity)
+      const accepting = yield* Ref.make(true)
+      const busy = yield* Ref.make(false)
+      const counters = yield* Ref.make({ eventsCommitted: 0, duplicates: 0, lateEvents: 0, batchesCommitted: 0 })
+      const idle = yield* Ref.make<ReadonlyArray<Deferred.Deferred<void>>>([])
+
+      const publish = (events: ReadonlyArray<CapturedEvent>, outcomes: ReadonlyArray<AppendOutcome>) =>
+        Effect.forEach(
+          outcomes,
+          (outcome, i) => {
+            const event = events[i]
+            return event === undefined || outcome.duplicate
+              ? Effect.void
+              : PubSub.publish(hub, {
+                  _tag: "Captured" as const,
+                  sessionId: event.sessionId,
+                  seq: outcome.seq,
+                  idempotencyId: event.idempotencyId,
+                  kind: event.kind,
+                  at: event.at,
+                  late: outcome.late
+                })
+          },
+          { discard: true }
+        )
+
+      const count = (outcomes: ReadonlyArray<AppendOutcome>) =>
+        Ref.update(counters, (c) => ({
+          eventsCommitted: c.eventsCommitted + outcomes.filter((o) => !o.duplicate).length,
+          duplicates: c.duplicates + outcomes.filter((o) => o.duplicate).length,
+          lateEvents: c.lateEvents + outcomes.filter((o) => o.late && !o.duplicate).length,
+          batchesCommitted: c.batchesCommitted + 1
+        }))
+
+      /** Commits one submission alone: used when a group failed, so that one bad event fails only its own. */
+      const commitAlone = (p: Pending) =>
+        store.append(p.events).pipe(
+          Effect.tap((outcomes) => Effect.zipRight(count(outcomes), publish(p.events, outcomes))),
+          Effect.exit,
+          Effect.flatMap((exit) => Deferred.done(p.done, exit))
+        )
+
+      const commitGroup = (group: ReadonlyArray<Pending>) => {
+        const events = group.flatMap((p) => p.events)
+        return store.append(events).pipe(
+          Effect.matchEffect({
+            onSuccess: (outcomes) =>
+              Effect.gen(function* () {
+                yield* count(outcomes)
+                yield* publish(events, outcomes)
+                let offset = 0
+                for (const p of group) {
+                  yield* Deferred.succeed(p.done, outcomes.slice(offset, offset + p.events.length))
+                  offset += p.events.length
+                }
+              }),
+            onFailure: (error) =>
+              group.length === 1
+                ? Effect.forEach(group, (p) => Deferred.fail(p.done, error), { discard: true })
+                : Effect.forEach(group, commitAlone, { discard: true })
+          })
+        )
+      }
+
+      const takeGroup = Effect.gen(function* () {
+        const first = yield* Queue.take(queue)
+        const group: Array<Pending> = [first]
+        let size = first.events.length
+        while (size < options.maxBatchEvents) {
+          const next = yield* Queue.poll(queue)
+          if (Option.isNone(next)) break
+          group.push(next.value)
+          size += next.value.events.length
+        }
+        return group
+      })
+
+      const loop = Effect.forever(
+        Effect.gen(function* () {
+          const group = yield* takeGroup
+          yield* Ref.set(busy, true)
+          yield* commitGroup(group)
+          yield* Ref.set(busy, false)
+          if ((yield* Queue.size(queue)) === 0) {
+            for (const waiter of yield* Ref.getAndSet(idle, [])) yield* Deferred.succeed(waiter, undefined)
+          }
+        })
+      )
+      yield* Effect.forkScoped(loop)
+
+      const submit = (events: ReadonlyArray<CapturedEvent>) =>
+        Effect.gen(function* () {
+          if (!(yield* Ref.get(accepting))) return yield* new ShuttingDown()
+          const done = yield* Deferred.make<ReadonlyArray<AppendOutcome>, SubmitError>()
+          yield* Queue.offer(queue, { events, done })
+          return yield* Deferred.await(done)
+        })
+
+      const drain = Effect.gen(function* () {
+        yield* Ref.set(accepting, false)
+        if ((yield* Queue.size(queue)) === 0 && !(yield* Ref.get(busy))) return
+        const waiter = yield* Deferred.make<void>()
+        yield* Ref.update(idle, (ws) => [...ws, waiter])
+        // The loop may have gone idle between the check and the registration.
+        if ((yield* Queue.size(queue)) === 0 && !(yield* Ref.get(busy))) return
+        yield* Deferred.await(waiter)
+      })
+
+      const stats = Effect.gen(function* () {
+        const c = yield* Ref.get(counters)
+        return { ...c, queueDepth: Math.max(0, yield* Queue.size(queue)), queueCapacity: options.queueCapacity }
+      })
+
+      return CaptureWriter.of({ submit, stats, drain })
+    })
+  )

@@ -1,0 +1,238 @@
+/**
+ * The supervisor's Unix-socket server: newline-delimited JSON frames (see domain/Protocol.ts).
+ *
+ * Every frame is bounded: a line longer than the limit is discarded up to its newline and answered
+ * with FrameTooLarge. A line that is not JSON, or not a request, is answered with BadFrame. Neither
+ * closes the connection or touches any other. Requests of one connection run concurrently (replies
+ * carry the request's id); past `maxInFlight` unanswered requests the connection stops being read,
+ * so a client that floods gets backpressure instead of growing the server's memory.
+ */
+import * as fs from "node:fs"
+import * as net from "node:net"
+import { Cause, Effect, Fiber, Option, ParseResult, Runtime, Schema, type Scope, Stream } from "effect"
+import {
+  BadFrame,
+  FrameTooLarge,
+  type Request,
+  RequestFrame,
+  ShuttingDown,
+  type Watch,
+  WireError
+} from "../domain/Protocol.js"
+import { SystemError } from "../domain/Failure.js"
+
+/** What the server runs for each request. Replies are returned already encoded for the wire. */
+export interface RequestHandler<R> {
+  readonly handle: (request: Exclude<Request, Watch>) => Effect.Effect<unknown, WireError, R>
+  /** Items of a Watch stream, encoded; it ends when the client goes away. */
+  readonly watch: (request: Watch) => Stream.Stream<unknown, WireError, R>
+}
+
+/** Server settings. */
+export interface ServerOptions {
+  readonly path: string
+  readonly maxFrameBytes: number
+  readonly maxInFlight: number
+}
+
+/** A running server. */
+export interface SocketServer {
+  /** Connections open now. */
+  readonly connections: Effect.Effect<number>
+  /** Stops accepting connections; open ones are served until `drain`. */
+  readonly stopAccepting: Effect.Effect<void>
+  /** Waits until no request is in flight (replies written), then closes every connection. */
+  readonly drain: Effect.Effect<void>
+}
+
+const NEWLINE = 0x0a
+const encodeError = Schema.encodeSync(WireError)
+const decodeFrame = Schema.decodeUnknownEither(RequestFrame)
+
+/** The id of a frame that failed to decode, when it has a usable one. */
+const idOf = (u: unknown): number | null =>
+  typeof u === "object" && u !== null && "id" in u && Number.isSafeInteger(u.id) && typeof u.id === "number" ? u.id : null
+
+/** Serves `handler` on a Unix socket at `options.path` until the scope closes. */
+export const serve = <R>(
+  options: ServerOptions,
+  handler: RequestHandler<R>
+): Effect.Effect<SocketServer, SystemError, R | Scope.Scope> =>
+  Effect.gen(function* () {
+    const runtime = yield* Effect.runtime<R>()
+    const runFork = Runtime.runFork(runtime)
+    const sockets = new Set<net.Socket>()
+    let inFlightTotal = 0
+    let accepting = true
+    const idle = { waiters: [] as Array<() => void> }
+    const settle = () => {
+      if (inFlightTotal === 0) for (const w of idle.waiters.splice(0)) w()
+    }
+
+    const onConnection = (socket: net.Socket) => {
+      if (!accepting) {
+        socket.end(`${JSON.stringify({ id: null, error: encodeError(new ShuttingDown()) })}\n`)
+        return
+      }
+      sockets.add(socket)
+      const fibers = new Set<Fiber.RuntimeFiber<unknown, unknown>>()
+      let pending: Array<Buffer> = []
+      let pendingBytes = 0
+      let discarding = false
+      let inFlight = 0
+      let closed = false
+
+      const write = (frame: unknown): boolean => {
+        if (closed) return true
+        return socket.write(`${JSON.stringify(frame)}\n`)
+      }
+      const track = (fiber: Fiber.RuntimeFiber<unknown, unknown>) => {
+        fibers.add(fiber)
+        fiber.addObserver(() => fibers.delete(fiber))
+      }
+      const started = () => {
+        inFlight++
+        inFlightTotal++
+        if (inFlight >= options.maxInFlight) socket.pause()
+      }
+      const finished = () => {
+        inFlight--
+        inFlightTotal--
+        if (inFlight < options.maxInFlight && !closed) socket.resume()
+        settle()
+      }
+
+      const dispatch = (line: Buffer) => {
+        let json: unknown
+        try {
+          json = JSON.parse(line.toString("utf8"))
+        } catch (cause) {
+          write({ id: null, error: encodeError(new BadFrame({ reason: `not JSON: ${cause instanceof Error ? cause.message : String(cause)}` })) })
+          return
+        }
+        const frame = decodeFrame(json, { errors: "first" })
+        if (frame._tag === "Left") {
+          const reason = ParseResult.TreeFormatter.formatErrorSync(frame.left).split("\n").slice(0, 6).join("\n")
+          write({ id: idOf(json), error: encodeError(new BadFrame({ reason })) })
+          return
+        }
+        const { id, request } = frame.right
+        if (request._tag === "Watch") {
+          const watching = handler.watch(request).pipe(
+            Stream.runForEach((item) =>
+              Effect.async<void>((resume) => {
+                if (write({ id, item })) resume(Effect.void)
+                else socket.once("drain", () => resume(Effect.void))
+              })
+            ),
+            Effect.catchAll((error) => Effect.sync(() => write({ id, error: encodeError(error) })))
+          )
+          track(runFork(watching))
+          return
+        }
+        started()
+        const fiber = runFork(
+          handler.handle(request).pipe(
+            Effect.matchCauseEffect({
+              onSuccess: (ok) => Effect.sync(() => write({ id, ok })),
+              onFailure: (cause) =>
+                Effect.sync(() => {
+                  const failure = Cause.failureOption(cause)
+                  if (Option.isSome(failure)) {
+                    write({ id, error: encodeError(failure.value) })
+                  } else if (!Cause.isInterruptedOnly(cause)) {
+                    write({
+                      id,
+                      error: encodeError(
+                        new SystemError({ operation: `request.${request._tag}`, message: Cause.pretty(cause).split("\n")[0] ?? "defect" })
+                      )
+                    })
+                  }
+                })
+            }),
+            Effect.ensuring(Effect.sync(finished))
+          )
+        )
+        track(fiber)
+      }
+
+      socket.on("data", (chunk: Buffer) => {
+        let start = 0
+        for (let i = chunk.indexOf(NEWLINE); i !== -1; i = chunk.indexOf(NEWLINE, start)) {
+          const piece = chunk.subarray(start, i)
+          start = i + 1
+          if (discarding) {
+            discarding = false
+            continue
+          }
+          const line = pending.length === 0 ? piece : Buffer.concat([...pending, piece])
+          pending = []
+          pendingBytes = 0
+          if (line.length > options.maxFrameBytes) {
+            write({ id: null, error: encodeError(new FrameTooLarge({ limit: options.maxFrameBytes })) })
+          } else if (line.length > 0) {
+            dispatch(line)
+          }
+        }
+        if (start < chunk.length && !discarding) {
+          const rest = chunk.subarray(start)
+          pendingBytes += rest.length
+          if (pendingBytes > options.maxFrameBytes) {
+            // Too long already: drop it up to its newline, and say so once.
+            pending = []
+            pendingBytes = 0
+            discarding = true
+            write({ id: null, error: encodeError(new FrameTooLarge({ limit: options.maxFrameBytes })) })
+          } else {
+            pending.push(Buffer.from(rest))
+          }
+        }
+      })
+      socket.on("error", () => {
+        // A peer that vanishes (EPIPE, ECONNRESET) only ends its own connection: "close" follows.
+      })
+      socket.on("close", () => {
+        closed = true
+        sockets.delete(socket)
+        for (const fiber of fibers) runFork(Fiber.interrupt(fiber))
+      })
+    }
+
+    const server = net.createServer({ pauseOnConnect: false, allowHalfOpen: false }, onConnection)
+    yield* Effect.async<void, SystemError>((resume) => {
+      const onError = (cause: Error) =>
+        resume(Effect.fail(new SystemError({ operation: "socket.listen", message: cause.message, resource: options.path })))
+      server.once("error", onError)
+      server.listen(options.path, () => {
+        server.off("error", onError)
+        resume(Effect.void)
+      })
+    })
+    yield* Effect.try({
+      try: () => fs.chmodSync(options.path, 0o600),
+      catch: (cause) => new SystemError({ operation: "socket.chmod", message: String(cause), resource: options.path })
+    })
+    server.on("error", (cause) => runFork(Effect.logError(`socket server: ${cause.message}`)))
+
+    const stopAccepting = Effect.sync(() => {
+      accepting = false
+      server.close()
+    })
+    const drain = Effect.async<void>((resume) => {
+      const done = () => {
+        for (const socket of sockets) socket.destroy()
+        resume(Effect.void)
+      }
+      if (inFlightTotal === 0) done()
+      else idle.waiters.push(done)
+    })
+    yield* Effect.addFinalizer(() =>
+      Effect.sync(() => {
+        accepting = false
+        server.close()
+        for (const socket of sockets) socket.destroy()
+        fs.rmSync(options.path, { force: true })
+      })
+    )
+    return { connections: Effect.sync(() => sockets.size), stopAccepting, drain }
+  })
