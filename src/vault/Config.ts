@@ -41,8 +41,42 @@ const agentList = Schema.Array(expecting(AgentName, "an agent name (a-z, 0-9, -)
 /** `agents`: which agents may create sessions in this vault. */
 const AgentsConfig = Schema.Struct({ allowed: agentList })
 
-/** `sessions`: defaults for new sessions. */
-const SessionsConfig = Schema.Struct({ capture: bool, intelligence: bool })
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const
+
+/** A duration written as a number and a unit: `250ms`, `30s`, `15m`, `2h`, `7d`; `0` means never. */
+export const DurationText = Schema.transformOrFail(Schema.Union(Schema.String, Schema.Number), Schema.NonNegativeInt, {
+  strict: true,
+  decode: (input, _, ast) => {
+    // YAML reads a bare 0 as a number; any other bare number lacks its unit.
+    const text = String(input)
+    const match = /^(\d+)(ms|s|m|h|d)?$/.exec(text.trim())
+    const suffix = match?.[2]
+    const unit = Object.entries(UNIT_MS).find(([name]) => name === suffix)?.[1]
+    if (match === null || (unit === undefined && match[1] !== "0")) {
+      return ParseResult.fail(new ParseResult.Type(ast, input))
+    }
+    return ParseResult.succeed(Number(match[1]) * (unit ?? 0))
+  },
+  encode: (ms) => {
+    for (const [unit, size] of [["d", 86_400_000], ["h", 3_600_000], ["m", 60_000], ["s", 1000]] as const) {
+      if (ms !== 0 && ms % size === 0) return ParseResult.succeed(`${ms / size}${unit}`)
+    }
+    return ParseResult.succeed(ms === 0 ? "0" : `${ms}ms`)
+  }
+})
+
+const duration = expecting(DurationText, "a duration such as 250ms, 30s, 15m, 2h or 7d (0 for never)")
+
+/** `sessions`: defaults for new sessions, and when an idle one is completed. */
+const SessionsConfig = Schema.Struct({ capture: bool, intelligence: bool, idle_timeout: duration })
+
+/** `daemon`: the supervisor process (`myco run`). */
+const DaemonConfig = Schema.Struct({
+  idle_exit: duration,
+  max_frame_bytes: positiveInt(64 * 1024, 256 * 1024 * 1024),
+  ingest_queue: positiveInt(16, 1_000_000),
+  max_batch_events: positiveInt(1, 100_000)
+})
 
 /** `capture`: the capture boundary given to each new session. */
 const CaptureConfig = Schema.Struct({
@@ -66,7 +100,8 @@ export const MycoConfig = Schema.Struct({
   agents: section(AgentsConfig),
   sessions: section(SessionsConfig),
   capture: section(CaptureConfig),
-  store: section(StoreConfig)
+  store: section(StoreConfig),
+  daemon: section(DaemonConfig)
 })
 export type MycoConfig = typeof MycoConfig.Type
 
@@ -91,7 +126,7 @@ export const DEFAULT_EXCLUDE_PATHS: ReadonlyArray<string> = [
 export const defaultConfigTree: typeof MycoConfig.Encoded = {
   version: 1,
   agents: { allowed: [...KNOWN_AGENTS] },
-  sessions: { capture: true, intelligence: true },
+  sessions: { capture: true, intelligence: true, idle_timeout: "30m" },
   capture: {
     outside_scope: "record",
     exclude_paths: [...DEFAULT_EXCLUDE_PATHS],
@@ -99,7 +134,8 @@ export const defaultConfigTree: typeof MycoConfig.Encoded = {
     max_field_bytes: 64 * 1024,
     max_event_bytes: 256 * 1024
   },
-  store: { busy_timeout_ms: 5000, retry_attempts: 8, retry_base_delay_ms: 10 }
+  store: { busy_timeout_ms: 5000, retry_attempts: 8, retry_base_delay_ms: 10 },
+  daemon: { idle_exit: "15m", max_frame_bytes: 8 * 1024 * 1024, ingest_queue: 4096, max_batch_events: 2000 }
 }
 
 /** The configuration an empty myco.yaml gives. */

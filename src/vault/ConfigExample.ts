@@ -27,6 +27,9 @@ sessions:
   capture: true
   # intelligence: intelligence tasks may run on the session once it is completed.
   intelligence: true
+  # An active session with no activity for this long is completed by the supervisor
+  # (reason recorded). A duration: 250ms, 30s, 15m, 2h, 7d; 0 for never.
+  idle_timeout: 30m
 
 # The capture boundary given to each new session (recorded with each session).
 capture:
@@ -66,4 +69,17 @@ store:
   retry_attempts: 8
   # First backoff delay in milliseconds; it doubles each retry (1 to 10000).
   retry_base_delay_ms: 10
+
+# The supervisor process (\`myco run\`).
+daemon:
+  # With no active session and no client for this long, the supervisor exits by itself
+  # (clients start it again). 0 keeps it running.
+  idle_exit: 15m
+  # Largest frame a client may send on the socket, in bytes (65536 to 268435456).
+  max_frame_bytes: 8388608
+  # How many capture requests may wait to be committed before clients are slowed down
+  # (16 to 1000000).
+  ingest_queue: 4096
+  # Most events committed in one transaction (1 to 100000).
+  max_batch_events: 2000
 `

@@ -36,7 +36,7 @@ describe("myco.yaml", () => {
   it("an unknown key is reported with the closest valid key", () => {
     expect(problems("agents:\n  allowd: [cli]\n")).toContain("agents.allowd: unknown key; did you mean agents.allowed?")
     expect(problems("captur:\n  redact_secrets: true\n")).toContain("captur: unknown key; did you mean capture?")
-    expect(problems("zzz: 1\n")).toMatch(/zzz: unknown key \(valid keys at the top level: version, agents, sessions, capture, store\)/)
+    expect(problems("zzz: 1\n")).toMatch(/zzz: unknown key \(valid keys at the top level: version, agents, sessions, capture, store, daemon\)/)
   })
 
   it("an invalid value names its path, what was expected and what was found", () => {
@@ -65,6 +65,20 @@ describe("myco.yaml", () => {
     expect(problems("agents:\n  allowed: [cli\n")).toMatch(/line \d+, column \d+/)
     expect(problems("- a\n- b\n")).toContain("expected a mapping of keys at the top level, found a list")
     expect(problems("a: 1\na: 2\n")).toMatch(/line 2/)
+  })
+
+  it("reads durations with units and refuses anything else", () => {
+    const read = (text: string) => Either.getOrThrow(parseConfig(`sessions:\n  idle_timeout: ${text}\n`, "f")).sessions.idle_timeout
+    expect(read("250ms")).toBe(250)
+    expect(read("30s")).toBe(30_000)
+    expect(read("15m")).toBe(900_000)
+    expect(read("2h")).toBe(7_200_000)
+    expect(read("7d")).toBe(604_800_000)
+    expect(read("0")).toBe(0)
+    expect(problems("sessions:\n  idle_timeout: soon\n")).toContain(
+      'sessions.idle_timeout: expected a duration such as 250ms, 30s, 15m, 2h or 7d (0 for never), found "soon"'
+    )
+    expect(problems("sessions:\n  idle_timeout: 10\n")).toContain("sessions.idle_timeout: expected a duration")
   })
 
   it("suggests only close keys", () => {
