@@ -2,7 +2,7 @@
  * Storage ports: what the lifecycle and the supervisor need from storage, as services. The SQLite
  * layer implements them today; another backend is another Layer, never an `if` in business code.
  */
-import { Context, type Effect } from "effect"
+import { Context, type DateTime, type Effect } from "effect"
 import type { SessionExists, SessionNotFound, VersionConflict } from "../domain/Errors.js"
 import type { AppendOutcome, CapturedEvent, StoredEvent } from "../domain/Event.js"
 import type { AgentName, SessionId } from "../domain/Ids.js"
@@ -38,6 +38,8 @@ export class SessionStore extends Context.Tag("myco/SessionStore")<
       expected: { readonly status: SessionStatus; readonly version: number },
       record: TransitionRecord
     ) => Effect.Effect<void, VersionConflict | SessionNotFound | StoreFailure>
+    /** Active sessions whose last activity (creation, transition, event) is older than `before`. */
+    readonly idleSince: (before: DateTime.Utc) => Effect.Effect<ReadonlyArray<SessionId>, StoreFailure>
     /** The transition history of a session, oldest first. */
     readonly history: (id: SessionId) => Effect.Effect<ReadonlyArray<TransitionRecord>, SessionNotFound | StoreFailure>
   }

@@ -353,7 +353,8 @@ export const layerSessionStore: Layer.Layer<SessionStore, never, SqlClient | Dat
             const updated = yield* sql`UPDATE sessions SET
                 status = ${next.status}, version = ${next.version}, updated_at = ${ms(next.updatedAt)},
                 completed_at = ${msOrNull(next.completedAt)}, processed_at = ${msOrNull(next.processedAt)},
-                archived_at = ${msOrNull(next.archivedAt)}
+                archived_at = ${msOrNull(next.archivedAt)},
+                last_activity_at = max(last_activity_at, ${ms(next.updatedAt)})
               WHERE id = ${next.id} AND status = ${expected.status} AND version = ${expected.version}
               RETURNING id`
             if (updated.length === 0) {
@@ -404,7 +405,15 @@ export const layerSessionStore: Layer.Layer<SessionStore, never, SqlClient | Dat
         guard("sqlite.session.history")
       )
 
-    return SessionStore.of({ create, get, list, countByStatus, transition, history })
+    const idleSince = (before: DateTime.Utc) =>
+      sql<{ readonly id: string }>`SELECT id FROM sessions WHERE status = 'active' AND last_activity_at < ${ms(before)}
+          ORDER BY last_activity_at`.pipe(
+        Effect.flatMap((rows) => Schema.decodeUnknown(Schema.Array(SessionId))(rows.map((r) => r.id))),
+        Effect.mapError((e) => (e instanceof ParseResult.ParseError ? corruptRows(file, "sessions")(e) : e)),
+        guard("sqlite.session.idle")
+      )
+
+    return SessionStore.of({ create, get, list, countByStatus, transition, idleSince, history })
   })
 )
 

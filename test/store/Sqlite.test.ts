@@ -136,6 +136,31 @@ describe("SQLite session store", () => {
   )
 })
 
+describe("idle sessions", () => {
+  it.effect("are the active ones whose last creation, transition or event is older than the cutoff", () =>
+    withDb(() =>
+      Effect.gen(function* () {
+        const sessions = yield* SessionStore
+        const [old, oldCreated] = makeSession("old", { ms: 0 })
+        const [fresh, freshCreated] = makeSession("fresh", { ms: 100 })
+        const [done, doneCreated] = makeSession("done", { ms: 0 })
+        const [reopened, reopenedCreated] = makeSession("reopened", { ms: 0 })
+        for (const [s, r] of [[old, oldCreated], [fresh, freshCreated], [done, doneCreated], [reopened, reopenedCreated]] as const) {
+          yield* sessions.create(s, r)
+        }
+        const [doneNext, doneRecord] = step(done, "complete", 1)
+        yield* sessions.transition(doneNext, done, doneRecord)
+        const [r1, r1Record] = step(reopened, "complete", 1)
+        yield* sessions.transition(r1, reopened, r1Record)
+        const [r2, r2Record] = step(r1, "reopen", 120)
+        yield* sessions.transition(r2, r1, r2Record)
+        expect(yield* sessions.idleSince(at(50))).toEqual(["old"])
+        expect(yield* sessions.idleSince(at(200))).toEqual(["old", "fresh", "reopened"])
+      })
+    )
+  )
+})
+
 describe("SQLite event store", () => {
   it.effect("numbers events per session, stores a duplicate once, and flags late events without reopening", () =>
     withDb(() =>
