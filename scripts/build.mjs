@@ -1,5 +1,5 @@
 // Bundles the myco binaries into dist/ with esbuild, then warms each one's V8 code cache.
-// Native modules (better-sqlite3) stay external: they are resolved from node_modules at run time.
+// Native addons (better-sqlite3's) stay outside: they are loaded from node_modules at run time.
 import { build } from "esbuild"
 import { execFileSync } from "node:child_process"
 import { chmod, mkdtemp, readFile, rm, writeFile, mkdir } from "node:fs/promises"
@@ -29,7 +29,9 @@ for (const bin of binaries) {
     minify: true,
     treeShaking: true,
     legalComments: "none",
-    external: ["better-sqlite3"],
+    // better-sqlite3's JavaScript is bundled, so that it is code-cached with the rest; only its
+    // native addon is loaded from node_modules at run time (scripts/sqlite-addon.cjs).
+    alias: { bindings: "./scripts/sqlite-addon.cjs" },
     define: { __MYCO_VERSION__: JSON.stringify(pkg.version) },
     logLevel: "warning"
   })

@@ -6,8 +6,9 @@
  * then is an event acknowledged. The queue is FIFO and commits are sequential, so events keep
  * the order in which they were submitted, per session and overall.
  */
-import { Context, Deferred, Effect, Layer, Option, PubSub, Queue, Ref } from "effect"
+import { Cause, Context, Deferred, Effect, Exit, Layer, Option, PubSub, Queue, Ref } from "effect"
 import type { SessionNotFound } from "../domain/Errors.js"
+import type { SystemError } from "../domain/Failure.js"
 import type { AppendOutcome, CapturedEvent } from "../domain/Event.js"
 import { ShuttingDown, type WatchItem } from "../domain/Protocol.js"
 import type { StoreFailure } from "../store/Failures.js"
@@ -33,6 +34,12 @@ export interface CaptureWriterOptions {
 
 type SubmitError = SessionNotFound | StoreFailure | ShuttingDown
 
+const systemFailureOf = (exit: Exit.Exit<unknown, SubmitError>): SystemError | undefined => {
+  if (Exit.isSuccess(exit)) return undefined
+  const failure = Cause.failureOption(exit.cause)
+  return Option.isSome(failure) && failure.value._tag === "SystemError" ? failure.value : undefined
+}
+
 interface Pending {
   readonly events: ReadonlyArray<CapturedEvent>
   readonly done: Deferred.Deferred<ReadonlyArray<AppendOutcome>, SubmitError>
@@ -42,11 +49,25 @@ interface Pending {
 export class CaptureWriter extends Context.Tag("myco/CaptureWriter")<
   CaptureWriter,
   {
-    /** Commits `events` (with whatever else is waiting) and returns their outcomes. */
+    /**
+     * Queues `events` to be committed (with whatever else is waiting) and returns the handle of
+     * their outcomes at once: a caller that queues in order gets its events committed in order,
+     * without waiting for one commit before queueing the next.
+     */
+    readonly enqueue: (
+      events: ReadonlyArray<CapturedEvent>
+    ) => Effect.Effect<Deferred.Deferred<ReadonlyArray<AppendOutcome>, SubmitError>, ShuttingDown>
+    /** Queues `events` and waits for their outcomes. */
     readonly submit: (events: ReadonlyArray<CapturedEvent>) => Effect.Effect<ReadonlyArray<AppendOutcome>, SubmitError>
     readonly stats: Effect.Effect<IngestStats>
     /** Refuses new submissions and waits until everything submitted is committed. */
     readonly drain: Effect.Effect<void>
+    /**
+     * The committing loop. It runs under the supervision tree (see daemon/Tree.ts), so that a
+     * restart keeps the queue, and what waits in it, intact. It fails only with a SystemError,
+     * after handing that error to the submissions of the failed commit.
+     */
+    readonly commitLoop: Effect.Effect<never, SystemError>
   }
 >() {}
 
@@ -63,7 +84,7 @@ export const layerWatchHub: Layer.Layer<WatchHub> = Layer.scoped(
 export const layerCaptureWriter = (
   options: CaptureWriterOptions
 ): Layer.Layer<CaptureWriter, never, EventStore | WatchHub> =>
-  Layer.scoped(
+  Layer.effect(
     CaptureWriter,
     Effect.gen(function* () {
       const store = yield* EventStore
@@ -107,10 +128,12 @@ export const layerCaptureWriter = (
         store.append(p.events).pipe(
           Effect.tap((outcomes) => Effect.zipRight(count(outcomes), publish(p.events, outcomes))),
           Effect.exit,
-          Effect.flatMap((exit) => Deferred.done(p.done, exit))
+          Effect.tap((exit) => Deferred.done(p.done, exit)),
+          Effect.map(systemFailureOf)
         )
 
-      const commitGroup = (group: ReadonlyArray<Pending>) => {
+      /** Commits a group; returns the SystemError that must stop the loop, if one happened. */
+      const commitGroup = (group: ReadonlyArray<Pending>): Effect.Effect<SystemError | undefined> => {
         const events = group.flatMap((p) => p.events)
         return store.append(events).pipe(
           Effect.matchEffect({
@@ -123,11 +146,15 @@ export const layerCaptureWriter = (
                   yield* Deferred.succeed(p.done, outcomes.slice(offset, offset + p.events.length))
                   offset += p.events.length
                 }
+                return undefined
               }),
             onFailure: (error) =>
               group.length === 1
-                ? Effect.forEach(group, (p) => Deferred.fail(p.done, error), { discard: true })
-                : Effect.forEach(group, commitAlone, { discard: true })
+                ? Effect.as(
+                    Effect.forEach(group, (p) => Deferred.fail(p.done, error), { discard: true }),
+                    error._tag === "SystemError" ? error : undefined
+                  )
+                : Effect.map(Effect.forEach(group, commitAlone), (failures) => failures.find((f) => f !== undefined))
           })
         )
       }
@@ -145,34 +172,36 @@ export const layerCaptureWriter = (
         return group
       })
 
-      const loop = Effect.forever(
+      const commitLoop = Effect.forever(
         Effect.gen(function* () {
           const group = yield* takeGroup
           yield* Ref.set(busy, true)
-          yield* commitGroup(group)
+          const failure = yield* commitGroup(group)
           yield* Ref.set(busy, false)
-          if ((yield* Queue.size(queue)) === 0) {
+          if ((yield* Queue.size(queue)) <= 0) {
             for (const waiter of yield* Ref.getAndSet(idle, [])) yield* Deferred.succeed(waiter, undefined)
           }
+          if (failure !== undefined) return yield* failure
         })
       )
-      yield* Effect.forkScoped(loop)
 
-      const submit = (events: ReadonlyArray<CapturedEvent>) =>
+      const enqueue = (events: ReadonlyArray<CapturedEvent>) =>
         Effect.gen(function* () {
           if (!(yield* Ref.get(accepting))) return yield* new ShuttingDown()
           const done = yield* Deferred.make<ReadonlyArray<AppendOutcome>, SubmitError>()
           yield* Queue.offer(queue, { events, done })
-          return yield* Deferred.await(done)
+          return done
         })
+      const submit = (events: ReadonlyArray<CapturedEvent>) => Effect.flatMap(enqueue(events), Deferred.await)
 
+      // Queue.size counts waiting takers as negative: an idle loop blocked on take reads as -1.
       const drain = Effect.gen(function* () {
         yield* Ref.set(accepting, false)
-        if ((yield* Queue.size(queue)) === 0 && !(yield* Ref.get(busy))) return
+        if ((yield* Queue.size(queue)) <= 0 && !(yield* Ref.get(busy))) return
         const waiter = yield* Deferred.make<void>()
         yield* Ref.update(idle, (ws) => [...ws, waiter])
         // The loop may have gone idle between the check and the registration.
-        if ((yield* Queue.size(queue)) === 0 && !(yield* Ref.get(busy))) return
+        if ((yield* Queue.size(queue)) <= 0 && !(yield* Ref.get(busy))) return
         yield* Deferred.await(waiter)
       })
 
@@ -181,6 +210,6 @@ export const layerCaptureWriter = (
         return { ...c, queueDepth: Math.max(0, yield* Queue.size(queue)), queueCapacity: options.queueCapacity }
       })
 
-      return CaptureWriter.of({ submit, stats, drain })
+      return CaptureWriter.of({ enqueue, submit, stats, drain, commitLoop })
     })
   )

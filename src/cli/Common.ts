@@ -4,11 +4,13 @@
  */
 import { Options } from "@effect/cli"
 import { Effect, Layer, Option } from "effect"
-import type { ConfigError } from "../domain/Failure.js"
-import { layerDirect, SessionLifecycle } from "../session/Lifecycle.js"
+import { connectIfRunning } from "../daemon/Client.js"
+import { ConfigError } from "../domain/Failure.js"
+import { layerDirect, type SessionLifecycle } from "../session/Lifecycle.js"
+import { layerRemote } from "../session/Remote.js"
 import type { StoreFailure } from "../store/Failures.js"
-import { EventStore, SessionStore } from "../store/SessionStore.js"
-import { DatabaseSettings, layerDatabase, layerEventStore, layerSessionStore } from "../store/Sqlite.js"
+import { layerDatabase, layerSessionStore } from "../store/Sqlite.js"
+import { readDaemonInfo } from "../vault/RunFiles.js"
 import { layerVaultContext, VaultContext } from "../vault/VaultContext.js"
 
 /** `--vault DIR`: the project directory (or its .myco/) to work on. */
@@ -40,12 +42,38 @@ export const databaseLayer = (migrate: boolean) =>
     )
   )
 
-/** Everything a session command needs: vault, migrated database, stores and the lifecycle. */
-export const sessionLayer = (
-  vault: Option.Option<string>
-): Layer.Layer<SessionLifecycle | SessionStore | EventStore | VaultContext | DatabaseSettings, ConfigError | StoreFailure> => {
-  const context = vaultLayer(vault)
-  const database = databaseLayer(true).pipe(Layer.provide(context))
-  const stores = Layer.mergeAll(layerSessionStore, layerEventStore).pipe(Layer.provideMerge(database))
-  return layerDirect.pipe(Layer.provideMerge(stores), Layer.provideMerge(context))
+/** The lifecycle on the vault's database directly. */
+const directLifecycle: Layer.Layer<SessionLifecycle, ConfigError | StoreFailure, VaultContext> = layerDirect.pipe(
+  Layer.provide(layerSessionStore),
+  Layer.provide(databaseLayer(true))
+)
+
+/** How long a command waits for a running supervisor to answer before working directly. */
+const SUPERVISOR_CONNECT_MS = 2000
+
+/**
+ * The session lifecycle a command should use: through the supervisor when one runs (so its
+ * actors and watchers see every change), else on the vault directly.
+ */
+export const sessionLayer = (vault: Option.Option<string>): Layer.Layer<SessionLifecycle | VaultContext, ConfigError | StoreFailure> => {
+  const lifecycle = Layer.unwrapScoped(
+    Effect.gen(function* () {
+      const { paths } = yield* VaultContext
+      const info = readDaemonInfo(paths)
+      if (info === undefined) return directLifecycle
+      const client = yield* connectIfRunning(info.socket, { client: "myco-cli", timeoutMs: SUPERVISOR_CONNECT_MS }).pipe(
+        Effect.catchAll((e) =>
+          Effect.fail(
+            new ConfigError({
+              message: `the running supervisor (pid ${info.pid}) cannot serve this myco: ${e.message}`,
+              hint: "restart it with this version of myco",
+              fix: "myco stop && myco run"
+            })
+          )
+        )
+      )
+      return Option.match(client, { onNone: () => directLifecycle, onSome: layerRemote })
+    })
+  )
+  return lifecycle.pipe(Layer.provideMerge(vaultLayer(vault)))
 }

@@ -13,6 +13,8 @@ import type {
   VersionConflict
 } from "../domain/Errors.js"
 import type { AgentError, ConfigError, SystemError, TransientError } from "../domain/Failure.js"
+import type { ProtocolViolation, SupervisorUnavailable } from "../daemon/Client.js"
+import type { BadFrame, FrameTooLarge, ShuttingDown, UnsupportedProtocol } from "../domain/Protocol.js"
 import type { InvalidTransition } from "../domain/Session.js"
 import { Output } from "./Output.js"
 
@@ -42,6 +44,12 @@ export type CommandFailure =
   | InvalidTransition
   | InvalidInput
   | AgentNotAllowed
+  | BadFrame
+  | FrameTooLarge
+  | UnsupportedProtocol
+  | ShuttingDown
+  | SupervisorUnavailable
+  | ProtocolViolation
 
 const exitCodes: { readonly [K in CommandFailure["_tag"]]: number } = {
   ConfigError: ExitCode.config,
@@ -53,7 +61,13 @@ const exitCodes: { readonly [K in CommandFailure["_tag"]]: number } = {
   VersionConflict: ExitCode.tempFail,
   InvalidTransition: ExitCode.dataErr,
   InvalidInput: ExitCode.usage,
-  AgentNotAllowed: ExitCode.noPerm
+  AgentNotAllowed: ExitCode.noPerm,
+  BadFrame: ExitCode.software,
+  FrameTooLarge: ExitCode.software,
+  UnsupportedProtocol: ExitCode.config,
+  ShuttingDown: ExitCode.tempFail,
+  SupervisorUnavailable: ExitCode.unavailable,
+  ProtocolViolation: ExitCode.software
 }
 
 /** The exit code of a failure. */

@@ -1,5 +1,6 @@
 /** Human-readable renderings of sessions and their history. */
 import { DateTime } from "effect"
+import type { WatchItem } from "../domain/Protocol.js"
 import type { Session, TransitionRecord } from "../domain/Session.js"
 import { table } from "./Output.js"
 
@@ -51,3 +52,9 @@ export const renderHistory = (history: ReadonlyArray<TransitionRecord>): Readonl
     ["VER", "AT", "COMMAND", "FROM", "TO", "ACTOR", "REASON"],
     history.map((r) => [String(r.version), time(r.at), r.command, r.from ?? "-", r.to, r.actor, r.reason])
   )
+
+/** One line of `myco session watch`. */
+export const renderWatchItem = (item: WatchItem): string =>
+  item._tag === "Transitioned"
+    ? `${time(item.record.at)}  ${item.record.sessionId}  ${item.record.command}: ${item.record.from ?? "-"} -> ${item.record.to} (v${item.record.version}, ${item.record.actor}: ${item.record.reason})`
+    : `${time(item.at)}  ${item.sessionId}  event #${item.seq} ${item.kind}${item.late ? " (late)" : ""}`

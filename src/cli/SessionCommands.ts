@@ -2,13 +2,17 @@
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { Args, Command, Options } from "@effect/cli"
-import { Effect, Option, Schema } from "effect"
+import { Effect, Option, Schema, Stream } from "effect"
 import { AgentName, SessionId } from "../domain/Ids.js"
 import { type Session, sessionToJson, SessionStatus, type TransitionCommand, TransitionRecord } from "../domain/Session.js"
 import { SessionLifecycle } from "../session/Lifecycle.js"
-import { jsonOption, sessionLayer, vaultOption } from "./Common.js"
+import { Watch, WatchItem } from "../domain/Protocol.js"
+import { jsonOption, sessionLayer, vaultLayer, vaultOption } from "./Common.js"
+import { supervisorClient } from "./DaemonCommands.js"
+import { ExitCode } from "./Failures.js"
 import { Output } from "./Output.js"
-import { renderHistory, renderSession, renderSessionList } from "./Render.js"
+import { renderHistory, renderSession, renderSessionList, renderWatchItem } from "./Render.js"
+import { Signals } from "./Signals.js"
 
 /** How many sessions `list` shows unless told otherwise: a page, not the whole vault. */
 const DEFAULT_LIST_LIMIT = 100
@@ -167,6 +171,34 @@ const transitionCommand = (command: TransitionCommand, description: string) =>
       }).pipe(Effect.provide(sessionLayer(o.vault)))
   ).pipe(Command.withDescription(description))
 
+const watch = Command.make(
+  "watch",
+  { id: sessionIdArg.pipe(Args.optional), vault: vaultOption, json: jsonOption },
+  (o) =>
+    Effect.gen(function* () {
+      const out = yield* Output
+      const signals = yield* Signals
+      const client = yield* supervisorClient
+      const stream = yield* client.watch(new Watch({ sessionId: Option.getOrUndefined(o.id) }))
+      yield* out.error(`watching ${Option.getOrElse(o.id, () => "every session")} (interrupt to stop)`)
+      const items = Stream.runForEach(stream, (item) =>
+        o.json ? out.line(JSON.stringify(encodeWatchItem(item))) : out.line(renderWatchItem(item))
+      )
+      // Until interrupted: SIGINT or SIGTERM ends the watch quietly.
+      yield* Effect.raceFirst(items, signals.graceful)
+    }).pipe(
+      Effect.catchTag("SupervisorUnavailable", (e) =>
+        Effect.flatMap(Output, (out) =>
+          Effect.zipRight(out.error(`myco: ${e.message} (start it with \`myco run\`)`), out.exitWith(ExitCode.unavailable))
+        )
+      ),
+      Effect.scoped,
+      Effect.provide(vaultLayer(o.vault))
+    )
+).pipe(Command.withDescription("print transitions and committed events live, of one session or all, until interrupted"))
+
+const encodeWatchItem = Schema.encodeSync(WatchItem)
+
 /** `myco session`. */
 export const sessionCommand = Command.make("session").pipe(
   Command.withDescription("create, inspect and move sessions: active -> completed -> processed -> archived"),
@@ -179,6 +211,7 @@ export const sessionCommand = Command.make("session").pipe(
     transitionCommand("process", "completed -> processed: intelligence has run"),
     transitionCommand("reopen", "completed or processed -> active: the work resumes"),
     transitionCommand("archive", "processed -> archived"),
-    transitionCommand("restore", "archived -> processed")
+    transitionCommand("restore", "archived -> processed"),
+    watch
   ])
 )

@@ -5,19 +5,20 @@
 import { Command, ValidationError } from "@effect/cli"
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import * as NodePath from "@effect/platform-node/NodePath"
-import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as NodeTerminal from "@effect/platform-node/NodeTerminal"
 import { Cause, Effect, Layer, Logger, LogLevel } from "effect"
+import { runCommand, statusCommand, stopCommand } from "./DaemonCommands.js"
 import { doctorCommand } from "./Doctor.js"
 import { reportDefect, reportFailure, reportUsage } from "./Failures.js"
 import { initCommand } from "./InitCommand.js"
 import { layerProcessOutput, Output } from "./Output.js"
 import { sessionCommand } from "./SessionCommands.js"
+import { installSignals, Signals } from "./Signals.js"
 import { VERSION } from "./Version.js"
 
 const myco = Command.make("myco").pipe(
   Command.withDescription("session-lifecycle supervision runtime for coding agents"),
-  Command.withSubcommands([initCommand, doctorCommand, sessionCommand])
+  Command.withSubcommands([initCommand, doctorCommand, sessionCommand, runCommand, stopCommand, statusCommand])
 )
 
 const cli = Command.run(myco, { name: "myco", version: VERSION })
@@ -36,4 +37,5 @@ const program = cli(process.argv).pipe(
   Logger.withMinimumLogLevel(LogLevel.Warning)
 )
 
-NodeRuntime.runMain(program, { disableErrorReporting: true })
+const signals = installSignals()
+signals.attach(Effect.runFork(Effect.provideService(program, Signals, signals.service)))

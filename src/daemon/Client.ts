@@ -54,12 +54,14 @@ export interface SupervisorClient {
   readonly capture: (request: Capture) => Effect.Effect<ReadonlyArray<AppendOutcome>, Failure>
   readonly status: (request: Status) => Effect.Effect<StatusReply, Failure>
   readonly stop: (request: Stop) => Effect.Effect<{ readonly stopping: boolean }, Failure>
-  readonly watch: (request: Watch) => Stream.Stream<WatchItem, Failure>
+  /** Subscribes (the effect ends once the supervisor confirmed) and gives the live items. */
+  readonly watch: (request: Watch) => Effect.Effect<Stream.Stream<WatchItem, Failure>, Failure, Scope.Scope>
 }
 
 type Settle = (frame: ReplyFrame) => void
 
-const decodeReply = Schema.decodeUnknownEither(Schema.parseJson(ReplyFrame))
+// exact: a frame without "ok" must not read as `ok: undefined` (Unknown accepts undefined).
+const decodeReply = Schema.decodeUnknownEither(Schema.parseJson(ReplyFrame), { exact: true })
 const encodeRequest = Schema.encodeSync(Request)
 const decodeWatchItem = Schema.decodeUnknownEither(WatchItem)
 
@@ -149,11 +151,15 @@ export const connect = (
           )
         )
 
-    const watch = (request: Watch): Stream.Stream<WatchItem, Failure> =>
-      Stream.unwrapScoped(
+    const watch = (request: Watch): Effect.Effect<Stream.Stream<WatchItem, Failure>, Failure, Scope.Scope> =>
         Effect.gen(function* () {
           const items = yield* Effect.acquireRelease(Queue.unbounded<ReplyFrame>(), Queue.shutdown)
           yield* send(request, (frame) => Runtime.runFork(runtime)(Queue.offer(items, frame)))
+          // The first frame says the subscription is in place (or why it is not).
+          const first = yield* Queue.take(items)
+          if (lost !== undefined && first.id === null) return yield* Effect.fail(lost)
+          if ("error" in first) return yield* Effect.fail(first.error)
+          if (!("ok" in first)) return yield* new ProtocolViolation({ reason: "a watch item before the watch was confirmed" })
           return Stream.fromQueue(items).pipe(
             Stream.mapEffect((frame): Effect.Effect<WatchItem, Failure> => {
               if (lost !== undefined && frame.id === null) return Effect.fail(lost)
@@ -166,7 +172,6 @@ export const connect = (
             })
           )
         })
-      )
 
     const client: SupervisorClient = {
       hello: typed(ReplySchemas.Hello),

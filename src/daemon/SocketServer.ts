@@ -24,8 +24,12 @@ import { SystemError } from "../domain/Failure.js"
 /** What the server runs for each request. Replies are returned already encoded for the wire. */
 export interface RequestHandler<R> {
   readonly handle: (request: Exclude<Request, Watch>) => Effect.Effect<unknown, WireError, R>
-  /** Items of a Watch stream, encoded; it ends when the client goes away. */
-  readonly watch: (request: Watch) => Stream.Stream<unknown, WireError, R>
+  /**
+   * Subscribes for a Watch and returns its items, encoded. The subscription is made before the
+   * client is told `{"ok": {"watching": true}}`, so nothing after that reply is missed. The stream
+   * ends when the client goes away.
+   */
+  readonly watch: (request: Watch) => Effect.Effect<Stream.Stream<unknown, WireError, R>, WireError, R | Scope.Scope>
 }
 
 /** Server settings. */
@@ -118,15 +122,18 @@ export const serve = <R>(
         }
         const { id, request } = frame.right
         if (request._tag === "Watch") {
-          const watching = handler.watch(request).pipe(
-            Stream.runForEach((item) =>
-              Effect.async<void>((resume) => {
-                if (write({ id, item })) resume(Effect.void)
-                else socket.once("drain", () => resume(Effect.void))
-              })
-            ),
-            Effect.catchAll((error) => Effect.sync(() => write({ id, error: encodeError(error) })))
-          )
+          const watching = Effect.scoped(
+            Effect.gen(function* () {
+              const items = yield* handler.watch(request)
+              write({ id, ok: { watching: true } })
+              yield* Stream.runForEach(items, (item) =>
+                Effect.async<void>((resume) => {
+                  if (write({ id, item })) resume(Effect.void)
+                  else socket.once("drain", () => resume(Effect.void))
+                })
+              )
+            })
+          ).pipe(Effect.catchAll((error) => Effect.sync(() => write({ id, error: encodeError(error) }))))
           track(runFork(watching))
           return
         }

@@ -102,22 +102,33 @@ export const HelloReply = Schema.Struct({
 /** One node of the supervision tree, as `myco status` shows it. */
 export interface TreeNode {
   readonly id: string
+  readonly path: string
   readonly kind: string
+  /** For supervisors: one_for_one, one_for_all, rest_for_one or dynamic. */
+  readonly strategy: string | null
   readonly state: string
   readonly restarts: number
+  /** The failure class (or error tag) of the last failure, and its message. */
   readonly lastFailure: string | null
   readonly mailbox: number
   readonly uptimeMs: number
+  readonly deadLetters: number
+  /** How many children there are (more than listed when the tree was cut short). */
+  readonly childCount: number
   readonly children: ReadonlyArray<TreeNode>
 }
 export const TreeNode: Schema.Schema<TreeNode> = Schema.Struct({
   id: Schema.String,
+  path: Schema.String,
   kind: Schema.String,
+  strategy: Schema.NullOr(Schema.String),
   state: Schema.String,
   restarts: Schema.Int,
   lastFailure: Schema.NullOr(Schema.String),
   mailbox: Schema.Int,
   uptimeMs: Schema.Number,
+  deadLetters: Schema.Int,
+  childCount: Schema.Int,
   children: Schema.Array(Schema.suspend((): Schema.Schema<TreeNode> => TreeNode))
 })
 

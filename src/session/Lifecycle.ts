@@ -26,7 +26,7 @@ export interface CreateRequest {
   /** The agent's own id; when absent one is derived from time and project (see deriveSessionId). */
   readonly id?: SessionId | undefined
   readonly parentId?: SessionId | undefined
-  readonly metadata?: Partial<SessionMetadata> | undefined
+  readonly metadata?: { readonly [K in keyof SessionMetadata]?: SessionMetadata[K] | undefined } | undefined
   readonly reason?: string | undefined
   readonly actor?: string | undefined
 }

@@ -31,6 +31,8 @@ export const tryLockVault = (paths: VaultPaths): VaultLock | "held" => {
   fs.mkdirSync(paths.run, { recursive: true, mode: 0o700 })
   const db = new Database(runFiles(paths).lock, { timeout: 0 })
   try {
+    // Nothing is ever written: keep the rollback journal in memory, not as a file beside the lock.
+    db.pragma("journal_mode = MEMORY")
     db.exec("BEGIN EXCLUSIVE")
   } catch (cause) {
     db.close()
@@ -43,6 +45,14 @@ export const tryLockVault = (paths: VaultPaths): VaultLock | "held" => {
       db.close()
     }
   }
+}
+
+/** Whether a supervisor holds the vault lock now (checked by trying to take it, and letting go). */
+export const isLockHeld = (paths: VaultPaths): boolean => {
+  const lock = tryLockVault(paths)
+  if (lock === "held") return true
+  lock.release()
+  return false
 }
 
 /** Takes the vault lock for the life of the scope, or fails with "held". */

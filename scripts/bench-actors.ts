@@ -1,0 +1,252 @@
+/**
+ * Benchmark of the actor kernel (src/actor) against raw Effect primitives, in one run:
+ *
+ * - tell throughput vs a raw bounded Queue (offer/take of the same count);
+ * - ask round trip vs a raw Deferred round trip through a Queue;
+ * - heap bytes per live idle actor, with 100,000 actors under a registry;
+ * - spawn rate (DynamicSupervisor.startChild);
+ * - restart latency p50/p99 (crash -> replacement initialized) under a one_for_one supervisor.
+ *
+ * Budgets (DESIGN.md section 9): tell >= 50% of raw Queue, <= 4 KiB per live idle actor, restart
+ * p99 <= 1 ms. Prints human-readable lines and ends with one line of JSON.
+ *
+ * Run: npx tsx scripts/bench-actors.ts (re-executes itself with --expose-gc when needed).
+ */
+import { spawnSync } from "node:child_process"
+import { performance } from "node:perf_hooks"
+import { Deferred, Effect, Fiber, Queue } from "effect"
+import { Actor, Behavior, ChildSpec, DynamicSupervisor, Registry, Reply, Supervisor } from "../src/actor/index.js"
+
+const gc: (() => void) | undefined = typeof globalThis.gc === "function" ? globalThis.gc : undefined
+
+if (gc === undefined) {
+  const result = spawnSync(process.execPath, ["--expose-gc", ...process.execArgv, ...process.argv.slice(1)], {
+    stdio: "inherit"
+  })
+  process.exit(result.status ?? 1)
+}
+
+const forceGc = (): void => {
+  if (gc === undefined) return
+  for (let i = 0; i < 4; i++) gc()
+}
+
+const TELLS = 300_000
+const ASKS = 20_000
+const IDLE_ACTORS = 100_000
+const SPAWNS = 20_000
+const RESTARTS = 2_000
+const ROUNDS = 3
+
+const line = (text: string): void => {
+  console.log(text)
+}
+
+const median = (values: ReadonlyArray<number>): number => {
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.floor(sorted.length / 2)] ?? 0
+}
+
+const percentile = (values: ReadonlyArray<number>, p: number): number => {
+  const sorted = [...values].sort((a, b) => a - b)
+  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))
+  return sorted[index] ?? 0
+}
+
+const timed = <A, E>(effect: Effect.Effect<A, E>): Effect.Effect<number, E> =>
+  Effect.suspend(() => {
+    const start = performance.now()
+    return Effect.map(effect, () => performance.now() - start)
+  })
+
+// --- tell vs Queue ---------------------------------------------------------------------------
+
+const rawQueue = Effect.gen(function*() {
+  const queue = yield* Queue.bounded<number>(1024)
+  const consumer = yield* Effect.fork(Effect.repeatN(Queue.take(queue), TELLS - 1))
+  for (let i = 0; i < TELLS; i++) yield* Queue.offer(queue, i)
+  yield* Fiber.join(consumer)
+})
+
+type CountMsg = { readonly _tag: "Inc" } | { readonly _tag: "Done"; readonly reply: Reply.Reply<number> }
+const Inc: CountMsg = { _tag: "Inc" }
+const Done = (reply: Reply.Reply<number>): CountMsg => ({ _tag: "Done", reply })
+
+const counting = Behavior.make({
+  init: () => Effect.succeed(0),
+  receive: (count: number, message: CountMsg) =>
+    message._tag === "Inc" ? Effect.succeed(count + 1) : Effect.as(message.reply.succeed(count), count)
+})
+
+const actorTells = Effect.scoped(Effect.gen(function*() {
+  const ref = yield* Actor.spawn(counting, { capacity: 1024 })
+  for (let i = 0; i < TELLS; i++) yield* ref.tell(Inc)
+  const count = yield* ref.ask(Done, { timeout: "60 seconds" })
+  if (count !== TELLS) return yield* Effect.dieMessage(`actor counted ${count} of ${TELLS}`)
+}))
+
+// --- ask vs Deferred -------------------------------------------------------------------------
+
+const rawDeferred = Effect.gen(function*() {
+  const queue = yield* Queue.bounded<Deferred.Deferred<number>>(1024)
+  const server = yield* Effect.fork(Effect.forever(Effect.flatMap(Queue.take(queue), (d) => Deferred.succeed(d, 1))))
+  for (let i = 0; i < ASKS; i++) {
+    const deferred = yield* Deferred.make<number>()
+    yield* Queue.offer(queue, deferred)
+    yield* Deferred.await(deferred)
+  }
+  yield* Fiber.interrupt(server)
+})
+
+type PingMsg = { readonly reply: Reply.Reply<number> }
+const Ping = (reply: Reply.Reply<number>): PingMsg => ({ reply })
+const ponging = Behavior.make({
+  init: () => Effect.succeed(0),
+  receive: (state: number, message: PingMsg) => Effect.as(message.reply.succeed(1), state)
+})
+
+const actorAsks = Effect.scoped(Effect.gen(function*() {
+  const ref = yield* Actor.spawn(ponging)
+  for (let i = 0; i < ASKS; i++) yield* ref.ask(Ping)
+}))
+
+// --- memory, spawn, restart ------------------------------------------------------------------
+
+interface Session {
+  readonly events: number
+}
+
+const session = ChildSpec.template(
+  Behavior.make({
+    init: (): Effect.Effect<Session> => Effect.succeed({ events: 0 }),
+    receive: (state: Session, message: PingMsg) => Effect.as(message.reply.succeed(state.events), { events: state.events + 1 })
+  })
+)
+
+const idleActorHeap = Effect.scoped(Effect.gen(function*() {
+  const supervisor = yield* DynamicSupervisor.start("sessions", { template: session })
+  const registry = yield* Registry.make(supervisor, { idleTimeout: "1 hour" })
+  const keys = Array.from({ length: IDLE_ACTORS }, (_, i) => `session-${i}`)
+  forceGc()
+  const before = process.memoryUsage().heapUsed
+  const start = performance.now()
+  yield* Effect.forEach(keys, (key) => registry.ask(key, Ping, { timeout: "60 seconds" }), { concurrency: 256, discard: true })
+  const activationMs = performance.now() - start
+  forceGc()
+  const after = process.memoryUsage().heapUsed
+  const live = yield* registry.size
+  if (live !== IDLE_ACTORS) return yield* Effect.dieMessage(`expected ${IDLE_ACTORS} live actors, got ${live}`)
+  return { bytesPerActor: (after - before) / IDLE_ACTORS, activationsPerSecond: IDLE_ACTORS / (activationMs / 1000) }
+}))
+
+const spawnRate = Effect.scoped(Effect.gen(function*() {
+  const supervisor = yield* DynamicSupervisor.start("spawned", { template: session })
+  const ms = yield* timed(Effect.gen(function*() {
+    for (let i = 0; i < SPAWNS; i++) yield* DynamicSupervisor.startChild(supervisor, `child-${i}`)
+  }))
+  return SPAWNS / (ms / 1000)
+}))
+
+type CrashMsg = { readonly crashAt: { value: number } } | { readonly reply: Reply.Reply<number> }
+
+const restartLatency = Effect.scoped(Effect.gen(function*() {
+  const samples: Array<number> = []
+  let crashedAt = 0
+  let ready: Deferred.Deferred<void> | undefined
+  const worker = ChildSpec.worker(
+    "crashy",
+    Behavior.make({
+      init: () =>
+        Effect.suspend(() => {
+          if (crashedAt > 0) {
+            samples.push(performance.now() - crashedAt)
+            crashedAt = 0
+          }
+          return ready === undefined ? Effect.succeed(0) : Effect.as(Deferred.succeed(ready, undefined), 0)
+        }),
+      receive: (state: number, message: CrashMsg) => {
+        if ("reply" in message) return Effect.as(message.reply.succeed(state), state)
+        if (message.crashAt.value !== 0) return Effect.succeed(state)
+        // The message is redelivered after the restart: crash only on its first delivery.
+        return Effect.suspend(() => {
+          crashedAt = performance.now()
+          message.crashAt.value = crashedAt
+          return Effect.die("crash")
+        })
+      }
+    })
+  )
+  const supervisor = yield* Supervisor.start("bench", {
+    strategy: "one_for_one",
+    intensity: 1_000_000_000,
+    children: [worker]
+  })
+  const ref = yield* Supervisor.lookup(supervisor, worker)
+  for (let i = 0; i < RESTARTS; i++) {
+    const deferred = yield* Deferred.make<void>()
+    ready = deferred
+    yield* ref.tell({ crashAt: { value: 0 } })
+    yield* Deferred.await(deferred)
+  }
+  return { p50: percentile(samples, 50), p99: percentile(samples, 99), count: samples.length }
+}))
+
+// --- run -------------------------------------------------------------------------------------
+
+const program = Effect.gen(function*() {
+  // Warm up the JIT on every path before measuring.
+  yield* rawQueue
+  yield* actorTells
+  yield* rawDeferred
+  yield* actorAsks
+
+  const queueMs: Array<number> = []
+  const tellMs: Array<number> = []
+  const deferredMs: Array<number> = []
+  const askMs: Array<number> = []
+  for (let round = 0; round < ROUNDS; round++) {
+    queueMs.push(yield* timed(rawQueue))
+    tellMs.push(yield* timed(actorTells))
+    deferredMs.push(yield* timed(rawDeferred))
+    askMs.push(yield* timed(actorAsks))
+  }
+  const queuePerSecond = TELLS / (median(queueMs) / 1000)
+  const tellPerSecond = TELLS / (median(tellMs) / 1000)
+  const deferredPerSecond = ASKS / (median(deferredMs) / 1000)
+  const askPerSecond = ASKS / (median(askMs) / 1000)
+
+  const memory = yield* idleActorHeap
+  forceGc()
+  const spawnPerSecond = yield* spawnRate
+  const restart = yield* restartLatency
+
+  const tellRatio = tellPerSecond / queuePerSecond
+  const askRatio = askPerSecond / deferredPerSecond
+  const fmt = (n: number) => Math.round(n).toLocaleString("en-US")
+
+  line(`tell:    ${fmt(tellPerSecond)} msg/s vs raw Queue ${fmt(queuePerSecond)} msg/s -> ratio ${tellRatio.toFixed(2)} (budget >= 0.50: ${tellRatio >= 0.5 ? "met" : "NOT met"})`)
+  line(`ask:     ${fmt(askPerSecond)} round trips/s vs raw Deferred ${fmt(deferredPerSecond)}/s -> ratio ${askRatio.toFixed(2)} (no budget)`)
+  line(`memory:  ${fmt(memory.bytesPerActor)} heap bytes per live idle actor (${fmt(IDLE_ACTORS)} actors; budget <= 4096: ${memory.bytesPerActor <= 4096 ? "met" : "NOT met"})`)
+  line(`spawn:   ${fmt(spawnPerSecond)} startChild/s (each waits for init); ${fmt(memory.activationsPerSecond)} registry activations/s`)
+  line(`restart: p50 ${restart.p50.toFixed(3)} ms, p99 ${restart.p99.toFixed(3)} ms over ${restart.count} restarts (budget p99 <= 1 ms: ${restart.p99 <= 1 ? "met" : "NOT met"})`)
+
+  console.log(JSON.stringify({
+    bench: "actors",
+    tell_ratio_to_queue: Number(tellRatio.toFixed(3)),
+    tell_msgs_per_s: Math.round(tellPerSecond),
+    queue_msgs_per_s: Math.round(queuePerSecond),
+    ask_ratio_to_deferred: Number(askRatio.toFixed(3)),
+    ask_per_s: Math.round(askPerSecond),
+    deferred_per_s: Math.round(deferredPerSecond),
+    heap_bytes_per_idle_actor: Math.round(memory.bytesPerActor),
+    spawn_per_s: Math.round(spawnPerSecond),
+    activations_per_s: Math.round(memory.activationsPerSecond),
+    restart_p50_ms: Number(restart.p50.toFixed(4)),
+    restart_p99_ms: Number(restart.p99.toFixed(4))
+  }))
+})
+
+Effect.runPromise(program.pipe(Effect.withLogSpan("bench-actors"))).catch((error: unknown) => {
+  console.error(error)
+  process.exit(1)
+})

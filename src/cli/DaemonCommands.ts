@@ -1,0 +1,133 @@
+/** `myco run`, `myco stop`, `myco status`: the supervisor process and what it reports. */
+import { Command } from "@effect/cli"
+import { Deferred, Duration, Effect, Logger, LogLevel, Option, Schema } from "effect"
+import { connect, type SupervisorClient, SupervisorUnavailable } from "../daemon/Client.js"
+import { runDaemon } from "../daemon/Daemon.js"
+import { jsonFileLogger } from "../daemon/Log.js"
+import { Status, StatusReply, Stop, type TreeNode } from "../domain/Protocol.js"
+import { isLockHeld } from "../vault/Lock.js"
+import { readDaemonInfo } from "../vault/RunFiles.js"
+import { VaultContext } from "../vault/VaultContext.js"
+import { jsonOption, vaultLayer, vaultOption } from "./Common.js"
+import { ExitCode } from "./Failures.js"
+import { Output } from "./Output.js"
+import { Signals } from "./Signals.js"
+import { VERSION } from "./Version.js"
+
+/** Connects to the vault's supervisor, or fails with SupervisorUnavailable. */
+export const supervisorClient = Effect.gen(function* () {
+  const { paths } = yield* VaultContext
+  const info = readDaemonInfo(paths)
+  if (info === undefined) return yield* new SupervisorUnavailable({ reason: "it is not running" })
+  return yield* connect(info.socket, { client: "myco-cli", timeoutMs: 5000 })
+})
+
+const notRunning = Effect.gen(function* () {
+  const out = yield* Output
+  yield* out.error("myco: the supervisor is not running (start it with `myco run`)")
+  yield* out.exitWith(ExitCode.unavailable)
+})
+
+/** `myco run`. */
+export const runCommand = Command.make("run", { vault: vaultOption }, (o) =>
+  Effect.gen(function* () {
+    const out = yield* Output
+    const signals = yield* Signals
+    const { paths } = yield* VaultContext
+    const stopOnSignal = yield* Deferred.make<"signal">()
+    yield* Effect.forkDaemon(Effect.flatMap(signals.graceful, () => Deferred.succeed(stopOnSignal, "signal")))
+    const result = yield* runDaemon({
+      version: VERSION,
+      maintenanceInterval: Duration.seconds(5),
+      passivateAfter: Duration.minutes(2),
+      stop: Deferred.await(stopOnSignal)
+    }).pipe(
+      Effect.provide(Logger.replace(Logger.defaultLogger, Logger.zip(Logger.defaultLogger, jsonFileLogger(paths.logs)))),
+      Logger.withMinimumLogLevel(LogLevel.Info)
+    )
+    if (result._tag === "Stopped") {
+      yield* out.error(`myco: supervisor stopped (${result.reason})`)
+      return
+    }
+    yield* out.error(`myco: ${result.report}`)
+    yield* out.error(result.backup === null ? "myco: the emergency backup failed" : `myco: emergency backup: ${result.backup}`)
+    yield* out.exitWith(ExitCode.software)
+  }).pipe(
+    Effect.catchTag("AlreadyRunning", (e) =>
+      Effect.flatMap(Output, (out) => Effect.zipRight(out.error(`myco: ${e.message}`), out.exitWith(ExitCode.tempFail)))
+    ),
+    Effect.provide(vaultLayer(o.vault))
+  )
+).pipe(Command.withDescription("run the supervisor of this vault in the foreground (SIGTERM or `myco stop` ends it gracefully)"))
+
+/** `myco stop`. */
+export const stopCommand = Command.make("stop", { vault: vaultOption }, (o) =>
+  Effect.gen(function* () {
+    const out = yield* Output
+    const { paths } = yield* VaultContext
+    const client = yield* Effect.option(supervisorClient)
+    if (Option.isNone(client)) {
+      yield* out.line("the supervisor is not running")
+      return
+    }
+    const pid = readDaemonInfo(paths)?.pid
+    yield* client.value.stop(new Stop())
+    // Stopped means the vault lock is free: the process has let go of everything.
+    for (let waited = 0; isLockHeld(paths); waited += 50) {
+      if (waited > 60_000) {
+        yield* out.error(`myco: the supervisor (pid ${pid ?? "?"}) is still stopping after 60 s`)
+        yield* out.exitWith(ExitCode.tempFail)
+        return
+      }
+      yield* Effect.sleep(Duration.millis(50))
+    }
+    yield* out.line(`stopped the supervisor${pid === undefined ? "" : ` (pid ${pid})`}`)
+  }).pipe(Effect.scoped, Effect.provide(vaultLayer(o.vault)))
+).pipe(Command.withDescription("stop the running supervisor gracefully and wait until it has"))
+
+const duration = (ms: number): string => {
+  const s = Math.floor(ms / 1000)
+  return s < 60 ? `${s}s` : s < 3600 ? `${Math.floor(s / 60)}m${s % 60}s` : `${Math.floor(s / 3600)}h${Math.floor((s % 3600) / 60)}m`
+}
+
+const renderTree = (node: TreeNode, prefix: string, last: boolean, root: boolean): ReadonlyArray<string> => {
+  const branch = root ? "" : last ? "└── " : "├── "
+  const failure = node.lastFailure === null ? "" : `  last failure: ${node.lastFailure}`
+  const extra = node.kind === "supervisor" ? ` ${node.strategy ?? ""}, ${node.childCount} children` : `, mailbox ${node.mailbox}`
+  const line = `${prefix}${branch}${node.id}  ${node.state}${extra}, restarts ${node.restarts}, up ${duration(node.uptimeMs)}${node.deadLetters > 0 ? `, dead letters ${node.deadLetters}` : ""}${failure}`
+  const childPrefix = root ? "" : prefix + (last ? "    " : "│   ")
+  const shown = node.children.slice(0, 20)
+  return [
+    line,
+    ...shown.flatMap((child, i) => renderTree(child, childPrefix, i === shown.length - 1 && node.childCount <= shown.length, false)),
+    ...(node.childCount > shown.length ? [`${childPrefix}└── ... ${node.childCount - shown.length} more`] : [])
+  ]
+}
+
+/** `myco status`. */
+export const statusCommand = Command.make("status", { vault: vaultOption, json: jsonOption }, (o) =>
+  Effect.gen(function* () {
+    const out = yield* Output
+    const client: Option.Option<SupervisorClient> = yield* Effect.option(supervisorClient)
+    if (Option.isNone(client)) {
+      if (o.json) yield* out.json({ running: false })
+      return yield* notRunning
+    }
+    const s = yield* client.value.status(new Status())
+    if (o.json) {
+      yield* out.json({ running: true, ...Schema.encodeSync(StatusReply)(s) })
+      return
+    }
+    const lines = [
+      `supervisor   running, pid ${s.pid}, version ${s.version}, up ${duration(s.uptimeMs)} (since ${s.startedAt})`,
+      `vault        ${s.vault}`,
+      `socket       ${s.socket}, ${s.connections} connection${s.connections === 1 ? "" : "s"}`,
+      `sessions     ${s.sessions.active} active, ${s.sessions.completed} completed, ${s.sessions.processed} processed, ${s.sessions.archived} archived; ${s.sessions.live} live actors`,
+      `ingest       queue ${s.ingest.queueDepth}/${s.ingest.queueCapacity}, ${s.ingest.eventsCommitted} events in ${s.ingest.batchesCommitted} commits, ${s.ingest.duplicates} duplicates, ${s.ingest.lateEvents} late`,
+      `dead letters ${s.deadLetters}`,
+      "",
+      ...renderTree(s.tree, "", true, true)
+    ]
+    yield* Effect.forEach(lines, out.line, { discard: true })
+  }).pipe(Effect.scoped, Effect.provide(vaultLayer(o.vault)))
+).pipe(Command.withDescription("show the running supervisor: its tree, sessions, ingest and dead letters"))
