@@ -45,6 +45,12 @@ interface Pending {
   readonly done: Deferred.Deferred<ReadonlyArray<AppendOutcome>, SubmitError>
 }
 
+/** Lets the event loop run its I/O phase (a macrotask), then resumes. */
+const yieldToEventLoop = Effect.async<void>((resume) => {
+  const handle = setImmediate(() => resume(Effect.void))
+  return Effect.sync(() => clearImmediate(handle))
+})
+
 /** The capture writer service. */
 export class CaptureWriter extends Context.Tag("myco/CaptureWriter")<
   CaptureWriter,
@@ -161,6 +167,10 @@ export const layerCaptureWriter = (
 
       const takeGroup = Effect.gen(function* () {
         const first = yield* Queue.take(queue)
+        // A commit runs synchronously (better-sqlite3) and blocks the event loop: let it read the
+        // sockets once before gathering, so that the requests that arrived meanwhile join this
+        // commit instead of each waiting for one of their own.
+        yield* yieldToEventLoop
         const group: Array<Pending> = [first]
         let size = first.events.length
         while (size < options.maxBatchEvents) {

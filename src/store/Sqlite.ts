@@ -117,7 +117,8 @@ export const layerDatabase = (
           Effect.as(
             Effect.all([
               sql.unsafe(`PRAGMA busy_timeout = ${Math.floor(options.busyTimeoutMs)}`),
-              sql.unsafe("PRAGMA foreign_keys = ON")
+              sql.unsafe("PRAGMA foreign_keys = ON"),
+              sql.unsafe("PRAGMA synchronous = NORMAL")
             ]),
             sql
           )
@@ -425,45 +426,60 @@ export const layerEventStore: Layer.Layer<EventStore, never, SqlClient | Databas
     const settings = yield* DatabaseSettings
     const file = settings.filename
 
+    /**
+     * One transaction for the whole batch, with five statements however many events: touch the
+     * batch's sessions (a write first, see above; it also returns their status and last sequence
+     * number), find the idempotency ids already stored, insert the new events with their sequence
+     * numbers, and update each session's counters. Lists travel as one JSON parameter read with
+     * json_each, so that each statement's text never changes and stays prepared.
+     */
     const append = (events: ReadonlyArray<CapturedEvent>) =>
       sql
         .withTransaction(
-          Effect.forEach(events, (event) =>
-            Effect.gen(function* () {
-              const receivedAt = yield* DateTime.now
-              // The INSERT comes first so that the transaction starts with a write (see above).
-              const inserted = yield* sql<{ readonly seq: number; readonly late: number }>`
-                INSERT INTO events (session_id, seq, idempotency_id, kind, at, received_at, late, payload)
-                SELECT s.id, s.last_event_seq + 1, ${event.idempotencyId}, ${event.kind}, ${ms(event.at)},
-                       ${ms(receivedAt)}, s.status <> 'active', ${JSON.stringify(event.payload) ?? "null"}
-                FROM sessions s WHERE s.id = ${event.sessionId}
-                ON CONFLICT (idempotency_id) DO NOTHING
-                RETURNING seq, late`
-              const row = inserted[0]
-              if (row !== undefined) {
-                yield* sql`UPDATE sessions SET last_event_seq = ${row.seq}, event_count = event_count + 1,
-                             late_event_count = late_event_count + ${row.late},
-                             last_activity_at = max(last_activity_at, ${ms(receivedAt)})
-                           WHERE id = ${event.sessionId}`
-                return new AppendOutcome({
-                  idempotencyId: event.idempotencyId,
-                  seq: row.seq,
-                  duplicate: false,
-                  late: row.late === 1
-                })
+          Effect.gen(function* () {
+            const receivedAt = ms(yield* DateTime.now)
+            const sessionIds = [...new Set(events.map((e) => e.sessionId))]
+            const sessions = yield* sql<{ readonly id: string; readonly status: string; readonly last_event_seq: number }>`
+              UPDATE sessions SET last_activity_at = max(last_activity_at, ${receivedAt})
+              WHERE id IN (SELECT value FROM json_each(${JSON.stringify(sessionIds)}))
+              RETURNING id, status, last_event_seq`
+            const state = new Map(sessions.map((s) => [s.id, { late: s.status !== "active", seq: s.last_event_seq, added: 0, addedLate: 0 }]))
+            const missing = sessionIds.find((id) => !state.has(id))
+            if (missing !== undefined) return yield* new SessionNotFound({ sessionId: missing })
+            const stored = new Map<string, { readonly seq: number; readonly late: boolean }>()
+            const found = yield* sql<{ readonly idempotency_id: string; readonly seq: number; readonly late: number }>`
+              SELECT idempotency_id, seq, late FROM events
+              WHERE idempotency_id IN (SELECT value FROM json_each(${JSON.stringify(events.map((e) => e.idempotencyId))}))`
+            for (const row of found) stored.set(row.idempotency_id, { seq: row.seq, late: row.late === 1 })
+            const outcomes: Array<AppendOutcome> = []
+            const rows: Array<readonly [string, number, string, string, number, number, string]> = []
+            for (const event of events) {
+              const seen = stored.get(event.idempotencyId)
+              if (seen !== undefined) {
+                outcomes.push(new AppendOutcome({ idempotencyId: event.idempotencyId, seq: seen.seq, duplicate: true, late: seen.late }, true))
+                continue
               }
-              const existing = yield* sql<{ readonly seq: number; readonly late: number }>`
-                SELECT seq, late FROM events WHERE idempotency_id = ${event.idempotencyId}`
-              const stored = existing[0]
-              if (stored === undefined) return yield* new SessionNotFound({ sessionId: event.sessionId })
-              return new AppendOutcome({
-                idempotencyId: event.idempotencyId,
-                seq: stored.seq,
-                duplicate: true,
-                late: stored.late === 1
-              })
-            })
-          )
+              const session = state.get(event.sessionId)
+              if (session === undefined) return yield* new SessionNotFound({ sessionId: event.sessionId })
+              session.seq += 1
+              session.added += 1
+              if (session.late) session.addedLate += 1
+              // A repeat inside this same batch is a duplicate of the first.
+              stored.set(event.idempotencyId, { seq: session.seq, late: session.late })
+              outcomes.push(new AppendOutcome({ idempotencyId: event.idempotencyId, seq: session.seq, duplicate: false, late: session.late }, true))
+              rows.push([event.sessionId, session.seq, event.idempotencyId, event.kind, ms(event.at), session.late ? 1 : 0, JSON.stringify(event.payload) ?? "null"])
+            }
+            if (rows.length > 0) {
+              yield* sql`INSERT INTO events (session_id, seq, idempotency_id, kind, at, received_at, late, payload)
+                SELECT value->>0, value->>1, value->>2, value->>3, value->>4, ${receivedAt}, value->>5, value->>6
+                FROM json_each(${JSON.stringify(rows)})`
+              const counters = [...state].filter(([, s]) => s.added > 0).map(([id, s]) => [id, s.seq, s.added, s.addedLate])
+              yield* sql`UPDATE sessions SET last_event_seq = c.value->>1, event_count = event_count + (c.value->>2),
+                  late_event_count = late_event_count + (c.value->>3)
+                FROM json_each(${JSON.stringify(counters)}) AS c WHERE sessions.id = c.value->>0`
+            }
+            return outcomes
+          })
         )
         .pipe(mapSqlErrors("sqlite.events.append", file), retryTransient(settings.retry))
 

@@ -20,6 +20,7 @@ import {
   crash,
   crashOnce,
   forever,
+  foreverOnce,
   Get,
   makeRecorder,
   probe,
@@ -162,7 +163,7 @@ describe("Supervisor", () => {
               if (exit === "normal") yield* Effect.orDie(childRef.tell(stop))
               if (exit === "failure") yield* Effect.orDie(childRef.tell({ _tag: "Fail", error: "boom", once: { fired: false } }))
               if (exit === "killed") {
-                yield* Effect.orDie(childRef.tell(forever))
+                yield* Effect.orDie(childRef.tell(foreverOnce()))
                 yield* Actor.kill(childRef)
               }
               if (expected) {

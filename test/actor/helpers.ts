@@ -54,7 +54,7 @@ export type ProbeMsg =
   | { readonly _tag: "Throw"; readonly error: unknown }
   | { readonly _tag: "Stop" }
   | { readonly _tag: "Block"; readonly until: Deferred.Deferred<void> }
-  | { readonly _tag: "Forever" }
+  | { readonly _tag: "Forever"; readonly once?: Once }
 
 export const Get = (reply: Reply.Reply<ProbeState>): ProbeMsg => ({ _tag: "Get", reply })
 export const record = (label: string): ProbeMsg => ({ _tag: "Record", label })
@@ -63,6 +63,7 @@ export const crashOnce = (): ProbeMsg => ({ _tag: "Crash", once: { fired: false 
 export const fail = (error: unknown): ProbeMsg => ({ _tag: "Fail", error })
 export const stop: ProbeMsg = { _tag: "Stop" }
 export const forever: ProbeMsg = { _tag: "Forever" }
+export const foreverOnce = (): ProbeMsg => ({ _tag: "Forever", once: { fired: false } })
 
 export interface ProbeOptions {
   /** Init sleeps this long (on the TestClock) before it records itself. */
@@ -121,7 +122,7 @@ export const probe = (id: string, recorder: Recorder, options?: ProbeOptions) =>
         case "Block":
           return Effect.as(Deferred.await(message.until), { ...state, received: [...state.received, "block"] })
         case "Forever":
-          return Effect.never
+          return fired(message.once) ? Effect.succeed({ ...state, received: [...state.received, "forever"] }) : Effect.never
       }
     },
     terminate: (_state: ProbeState, reason: ExitReason.ExitReason) =>

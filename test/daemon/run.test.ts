@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from "@effect/vitest"
 import { Schema } from "effect"
 import { Session } from "../../src/domain/Session.js"
 import { spawn } from "node:child_process"
-import { myco, mycoAsync, mycoBin, mycoJson, tempProject, type TempProject } from "../support/cli.js"
+import { myco, mycoBin, mycoJson, tempProject, type TempProject } from "../support/cli.js"
 import { daemonSocket, socketAnswers, startDaemon } from "../support/daemon.js"
 
 let project: TempProject

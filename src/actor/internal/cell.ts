@@ -176,7 +176,11 @@ export const ask = <M, A, E>(
     if (!Number.isFinite(millis)) return exchange
     // The tree's shared timer fails the reply on time, rather than a race of two fibers per ask
     // (Effect.timeout): asks are frequent, and that race cost more than the ask itself.
-    const cancel = target.timers.schedule(millis, reply.reject(new AskTimeout({ actor: target.path, timeoutMillis: millis })))
+    // The error is built only if the deadline passes: building an Error captures a stack trace.
+    const cancel = target.timers.schedule(
+      millis,
+      Effect.suspend(() => reply.reject(new AskTimeout({ actor: target.path, timeoutMillis: millis })))
+    )
     return Effect.ensuring(exchange, Effect.sync(cancel))
   })
 
@@ -244,6 +248,8 @@ export class Cell<S, M, E, R> implements ChildCell<M>, ActorContext<M> {
   private selfStop = false
   /** How many times the message at the head of the mailbox killed the actor. */
   private headKills = 0
+  /** A handler is running on the message at the head (including retries in place). */
+  private inFlight = false
   /** Completed to cut short a retry-in-place delay when a stop is requested. */
   private wake: Deferred.Deferred<void> | undefined = undefined
   private listeners: Array<(reason: ExitReason.ExitReason) => void> | undefined = undefined
@@ -378,10 +384,12 @@ export class Cell<S, M, E, R> implements ChildCell<M>, ActorContext<M> {
     attempt: number,
     loop: Effect.Effect<void, never, R>
   ): Effect.Effect<void, never, R> {
+    this.inFlight = true
     return Effect.matchCauseEffect(
       Effect.suspend(() => this.behavior.receive(incarnation.value, node.message, this)),
       {
         onSuccess: (next) => {
+          this.inFlight = false
           incarnation.value = next
           this.mailbox.shift()
           this.headKills = 0
@@ -415,20 +423,28 @@ export class Cell<S, M, E, R> implements ChildCell<M>, ActorContext<M> {
           )
         )
       }
-      // The incarnation dies. The message stays at the head to be tried again by the next
-      // incarnation, unless it has now killed the actor often enough to be called poison.
-      this.headKills++
-      const kills = this.headKills
-      const poison = this.config.userMessages && kills >= this.config.maxMessageKills
-      if (poison) {
-        this.mailbox.shift()
-        this.headKills = 0
-      }
+      const kills = this.headKills + 1
       return Effect.logError(`actor failed: ${directive._tag}`, cause).pipe(
         Effect.annotateLogs({ actor: this.path, kills }),
-        Effect.zipRight(poison ? this.deadLetter(node, "Poison", failure, kills) : Effect.void),
+        Effect.zipRight(this.countKill(node, failure)),
         Effect.zipRight(this.endIncarnation(incarnation, ExitReason.Failure(failure), Exit.failCause(cause), directive))
       )
+    })
+  }
+
+  /**
+   * The message being handled killed this incarnation. It stays at the head, to be tried again by
+   * the next incarnation, unless it has now killed the actor often enough to be called poison.
+   */
+  private countKill(node: Node<M>, failure: ActorFailure.ActorFailure<unknown> | undefined): Effect.Effect<void> {
+    return Effect.suspend(() => {
+      this.inFlight = false
+      this.headKills++
+      const kills = this.headKills
+      if (!this.config.userMessages || kills < this.config.maxMessageKills || this.mailbox.peek() !== node) return Effect.void
+      this.mailbox.shift()
+      this.headKills = 0
+      return this.deadLetter(node, "Poison", failure, kills)
     })
   }
 
@@ -481,13 +497,17 @@ export class Cell<S, M, E, R> implements ChildCell<M>, ActorContext<M> {
     )
   }
 
+  /** Lazy: the scope must be taken when the close runs, not when the pipeline is built. */
   private closeScope(exit: Exit.Exit<unknown, unknown>): Effect.Effect<void> {
-    const scope = this.scope
-    this.scope = undefined
-    return scope === undefined ? Effect.void : Scope.close(scope, exit)
+    return Effect.suspend(() => {
+      const scope = this.scope
+      this.scope = undefined
+      return scope === undefined ? Effect.void : Scope.close(scope, exit)
+    })
   }
 
   private markDown(reason: ExitReason.ExitReason): void {
+    this.inFlight = false
     this.incarnation = undefined
     this.fiber = undefined
     this.status = "down"
@@ -535,11 +555,15 @@ export class Cell<S, M, E, R> implements ChildCell<M>, ActorContext<M> {
   private onKilled(): Effect.Effect<void> {
     const ownerAsked = this.stopReason !== undefined
     const wasStarting = this.status === "starting"
+    const inFlight = this.inFlight ? this.mailbox.peek() : undefined
     this.markDown(ExitReason.Killed)
     if (wasStarting) {
       this.resolveReady(Exit.fail(new InitFailure(ActorFailure.defect(new Cause.InterruptedException("killed during init")), Directive.stop)))
     }
     return this.closeScope(Exit.interrupt(FiberId.none)).pipe(
+      // A message whose handler was cut short counts as having killed the actor: a message that
+      // hangs its actor is dead-lettered after maxMessageKills kills, like one that crashes it.
+      Effect.zipRight(inFlight === undefined ? Effect.void : this.countKill(inFlight, undefined)),
       Effect.zipRight(
         ownerAsked
           ? Effect.void
@@ -689,6 +713,15 @@ export class Cell<S, M, E, R> implements ChildCell<M>, ActorContext<M> {
   }
 
   private deadLetter(
+    node: Node<M>,
+    reason: DeadLetter["reason"],
+    failure: ActorFailure.ActorFailure<unknown> | undefined,
+    kills: number
+  ): Effect.Effect<void> {
+    return Effect.suspend(() => this.publishDeadLetter(node, reason, failure, kills))
+  }
+
+  private publishDeadLetter(
     node: Node<M>,
     reason: DeadLetter["reason"],
     failure: ActorFailure.ActorFailure<unknown> | undefined,
