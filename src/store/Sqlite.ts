@@ -117,8 +117,7 @@ export const layerDatabase = (
           Effect.as(
             Effect.all([
               sql.unsafe(`PRAGMA busy_timeout = ${Math.floor(options.busyTimeoutMs)}`),
-              sql.unsafe("PRAGMA foreign_keys = ON"),
-              sql.unsafe("PRAGMA synchronous = NORMAL")
+              sql.unsafe("PRAGMA foreign_keys = ON")
             ]),
             sql
           )
