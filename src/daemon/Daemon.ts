@@ -192,6 +192,18 @@ const serveVault = (
     const rootRef = yield* Deferred.make<Supervisor.Supervisor>()
 
     yield* recover
+    // Sessions left active by a crash (or idle while no supervisor ran) are completed before serving.
+    if (config.sessions.idle_timeout > 0) {
+      const now = yield* Clock.currentTimeMillis
+      for (const id of yield* store.idleSince(DateTime.unsafeMake(now - config.sessions.idle_timeout))) {
+        yield* lifecycle
+          .transition(id, "complete", {
+            reason: `idle for over ${Duration.format(Duration.millis(config.sessions.idle_timeout))} (found on start)`,
+            actor: "supervisor"
+          })
+          .pipe(Effect.catchTags({ InvalidTransition: () => Effect.void, VersionConflict: () => Effect.void, SessionNotFound: () => Effect.void }))
+      }
+    }
 
     // ---- the sessions' registry, rebuilt if the sessions supervisor is replaced -------------
     const sessionsSpec = ChildSpec.dynamic<SessionMessage, CaptureWriter | SessionLifecycle | WatchHub>("sessions", {

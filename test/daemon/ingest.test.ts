@@ -150,6 +150,32 @@ describe("durable ingest", () => {
   })
 })
 
+describe("recovery on start", () => {
+  it("before serving, completes sessions a crash left idle and queues again the runs it left running", async () => {
+    fs.writeFileSync(path.join(project.dir, ".myco", "myco.yaml"), "sessions:\n  idle_timeout: 1s\n")
+    expect(myco(["session", "create", "--id", "stale-1"], opts()).status).toBe(0)
+    const raw = new Database(path.join(project.dir, ".myco", "myco.db"))
+    raw
+      .prepare("INSERT INTO runs (id, session_id, task, harness, status, queued_at, started_at) VALUES ('r1', 'stale-1', 'summary', 'builtin', 'running', 1, 2)")
+      .run()
+    raw.close()
+    await new Promise((r) => setTimeout(r, 1200))
+    const daemon = await startDaemon(project)
+    // No maintenance round has run yet (the first comes after 5 s): this is the start-up sweep.
+    const history = mycoJson(["session", "history", "stale-1"], opts()) as ReadonlyArray<{ command: string; reason: string }>
+    expect(history[1]).toMatchObject({ command: "complete" })
+    expect(history[1]?.reason).toContain("found on start")
+    const check = db()
+    try {
+      expect(check.prepare("SELECT status, started_at FROM runs WHERE id = 'r1'").get()).toEqual({ status: "queued", started_at: null })
+    } finally {
+      check.close()
+    }
+    daemon.child.kill("SIGTERM")
+    await daemon.exited
+  })
+})
+
 describe("lifecycle jobs", () => {
   it("completes sessions idle past sessions.idle_timeout, with the reason recorded, and exits when idle past daemon.idle_exit", async () => {
     fs.writeFileSync(path.join(project.dir, ".myco", "myco.yaml"), "sessions:\n  idle_timeout: 1s\ndaemon:\n  idle_exit: 3s\n")
