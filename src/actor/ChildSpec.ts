@@ -80,14 +80,19 @@ export interface AsChildOptions {
   readonly decider?: Decider<unknown>
 }
 
-/** What every child spec has; the specs below add a typed lookup. */
+/**
+ * What every child spec has; the specs below add a typed lookup. `R` is the services its
+ * behaviours need. `instantiate` is declared as a method on purpose: method parameters are
+ * bivariant, which lets one list hold specs with different `R` while `Context` still reads each
+ * one's `R` back.
+ */
 export interface ChildSpec<R = never> {
   readonly _tag: "Worker" | "Supervisor" | "Dynamic"
   readonly id: string
   readonly kind: "worker" | "supervisor"
   readonly supervision: Supervision
   /** @internal */
-  readonly instantiate: (owner: CellOwner, runtime: Runtime.Runtime<R>) => AnyCell
+  instantiate(owner: CellOwner, runtime: Runtime.Runtime<R>): AnyCell
 }
 
 /** A worker actor with messages of type `M`. */
@@ -95,7 +100,7 @@ export interface WorkerSpec<M, R = never> extends ChildSpec<R> {
   readonly _tag: "Worker"
   readonly kind: "worker"
   /** @internal */
-  readonly instantiate: (owner: CellOwner, runtime: Runtime.Runtime<R>) => ChildCell<M>
+  instantiate(owner: CellOwner, runtime: Runtime.Runtime<R>): ChildCell<M>
   /** @internal The address of the instance started under `owner`. */
   readonly lookup: (owner: object) => ActorRef<M> | undefined
 }
@@ -116,7 +121,10 @@ export interface DynamicSpec<M, R = never> extends ChildSpec<R> {
   readonly lookup: (owner: object) => DynamicSupervisor<M> | undefined
 }
 
-/** The services needed by a list of child specs. */
+/** Any child spec, whatever the services it needs. */
+export type Any = ChildSpec<never>
+
+/** The services needed by a child spec (or a union of them). */
 export type Context<Spec> = Spec extends ChildSpec<infer R> ? R : never
 
 /** How to build the children of a dynamic supervisor: one behaviour, many actors. */
@@ -171,11 +179,11 @@ export const template = <S, M, E = never, R = never>(
 }
 
 /** A nested supervisor. */
-export const supervisor = <R = never>(
+export const supervisor = <const Children extends ReadonlyArray<Any>>(
   id: string,
-  options: SupervisorOptions<R>,
+  options: SupervisorOptions<Children>,
   asChild?: AsChildOptions
-): SupervisorSpec<R> => {
+): SupervisorSpec<Context<Children[number]>> => {
   const instances = new WeakMap<object, Supervisor>()
   const supervision: Supervision = {
     restart: asChild?.restart ?? "permanent",

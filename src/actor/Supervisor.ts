@@ -18,7 +18,8 @@ import type { StartFailed } from "./ActorError.js"
 import { NoSuchChild } from "./ActorError.js"
 import type { ActorRef } from "./ActorRef.js"
 import type { Backoff } from "./Backoff.js"
-import type { ChildSpec, DynamicSpec, SupervisorSpec, WorkerSpec } from "./ChildSpec.js"
+import type * as ChildSpec from "./ChildSpec.js"
+import type { DynamicSpec, SupervisorSpec, WorkerSpec } from "./ChildSpec.js"
 import { infinity } from "./ChildSpec.js"
 import type { Decider } from "./Decider.js"
 import type { DynamicSupervisor } from "./DynamicSupervisor.js"
@@ -38,10 +39,10 @@ export type Strategy = "one_for_one" | "one_for_all" | "rest_for_one"
 export type Supervisor = internal.SupervisorHandle
 
 /** Options of a supervisor. */
-export interface SupervisorOptions<R = never> {
+export interface SupervisorOptions<Children extends ReadonlyArray<ChildSpec.Any> = ReadonlyArray<ChildSpec.Any>> {
   readonly strategy: Strategy
   /** Started in this order, stopped in the reverse order. Ids must be unique. */
-  readonly children: ReadonlyArray<ChildSpec<R>>
+  readonly children: Children
   /** Restarts allowed within `period` before the supervisor gives up; default 3. */
   readonly intensity?: number
   /** Default 5 seconds. */
@@ -55,7 +56,7 @@ export interface SupervisorOptions<R = never> {
 /** Options of a root supervisor. */
 export interface RootOptions {
   /** How long the scope's finalizer waits for the tree to stop; default `infinity`. */
-  readonly shutdown?: import("./ChildSpec.js").Shutdown
+  readonly shutdown?: ChildSpec.Shutdown
 }
 
 /**
@@ -64,13 +65,13 @@ export interface RootOptions {
  * shutdown budget). Fails with `StartFailed` if a child's init fails; the children started before
  * it are stopped in reverse order.
  */
-export const start = <R = never>(
+export const start = <const Children extends ReadonlyArray<ChildSpec.Any>>(
   id: string,
-  options: SupervisorOptions<R>,
+  options: SupervisorOptions<Children>,
   root?: RootOptions
-): Effect.Effect<Supervisor, StartFailed, R | Scope.Scope> =>
+): Effect.Effect<Supervisor, StartFailed, ChildSpec.Context<Children[number]> | Scope.Scope> =>
   // The runtime is captured outside of this operation's span: actors outlive it.
-  Effect.flatMap(Effect.runtime<R>(), (captured) => Effect.gen(function*() {
+  Effect.flatMap(Effect.runtime<ChildSpec.Context<Children[number]>>(), (captured) => Effect.gen(function*() {
     const runtime = cellRuntime(captured)
     const owner = yield* internal.rootOwner
     const supervision = { restart: "temporary" as const, shutdown: root?.shutdown ?? infinity }

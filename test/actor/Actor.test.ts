@@ -183,9 +183,10 @@ describe("Actor", () => {
         const ref = yield* Actor.spawn(probe("p", recorder), { shutdown: ChildSpec.brutal })
         const monitor = yield* Effect.fork(Actor.awaitExit(ref))
         yield* ref.tell(forever)
+        yield* recorder.waitFor("p:forever")
         yield* Actor.kill(ref)
         expect(yield* Fiber.join(monitor)).toEqual(ExitReason.Killed)
-        expect(recorder.log).toEqual(["p:init@0", "p:release"])
+        expect(recorder.log).toEqual(["p:init@0", "p:forever", "p:release"])
       })))
 
     it.scoped("answer at once for an actor that has already ended", () =>

@@ -164,6 +164,7 @@ describe("Supervisor", () => {
               if (exit === "failure") yield* Effect.orDie(childRef.tell({ _tag: "Fail", error: "boom", once: { fired: false } }))
               if (exit === "killed") {
                 yield* Effect.orDie(childRef.tell(foreverOnce()))
+                yield* recorder.waitFor("child:forever")
                 yield* Actor.kill(childRef)
               }
               if (expected) {
@@ -316,8 +317,9 @@ describe("Supervisor", () => {
         const root = yield* Scope.extend(Supervisor.start("root", { strategy: "one_for_one", children: [busy] }), scope)
         const ref = yield* Effect.orDie(Supervisor.lookup(root, busy))
         yield* ref.tell(forever)
+        yield* recorder.waitFor("busy:forever")
         yield* Scope.close(scope, Exit.void)
-        expect(recorder.log).toEqual(["busy:init@0", "busy:release"])
+        expect(recorder.log).toEqual(["busy:init@0", "busy:forever", "busy:release"])
         expect(yield* ref.awaitExit).toEqual(ExitReason.Killed)
       })))
 
@@ -527,6 +529,24 @@ describe("Supervisor", () => {
       expect(letters[0]).toMatchObject({ actor: "root/p", reason: "Poison", kills: 3, message: crash, failure: { kind: "defect", tag: "Error" } })
       const snapshot = yield* Supervisor.snapshot(root)
       expect(snapshot.children[0]).toMatchObject({ restarts: 3, deadLetters: 1 })
+    }).pipe(Effect.provide(DeadLetters.layerMemory()), quiet))
+
+  it.scoped("a message that hangs its actor counts as a kill each time the actor is killed while handling it", () =>
+    Effect.gen(function*() {
+      const recorder = yield* makeRecorder
+      const specs = workers(recorder, ["p"], { maxMessageKills: 2 })
+      const root = yield* Supervisor.start("root", { strategy: "one_for_one", children: specs })
+      const [p] = yield* refs(root, specs)
+      if (p === undefined) return yield* Effect.die("missing child")
+      yield* p.tell(forever)
+      yield* p.tell(record("after"))
+      yield* recorder.waitFor("p:forever")
+      yield* Actor.kill(p)
+      yield* recorder.waitFor("p:forever")
+      yield* Actor.kill(p)
+      expect(yield* Effect.orDie(p.ask(Get))).toMatchObject({ incarnation: 3, received: ["after"] })
+      const letters = yield* Effect.flatMap(DeadLetters.DeadLetterLog, (log) => log.entries)
+      expect(letters.map((letter) => [letter.reason, letter.kills, letter.message])).toEqual([["Poison", 2, forever]])
     }).pipe(Effect.provide(DeadLetters.layerMemory()), quiet))
 
   it.scoped("an ask whose message is dead-lettered fails with MessageDeadLettered", () =>

@@ -122,7 +122,9 @@ export const probe = (id: string, recorder: Recorder, options?: ProbeOptions) =>
         case "Block":
           return Effect.as(Deferred.await(message.until), { ...state, received: [...state.received, "block"] })
         case "Forever":
-          return fired(message.once) ? Effect.succeed({ ...state, received: [...state.received, "forever"] }) : Effect.never
+          return fired(message.once)
+            ? Effect.succeed({ ...state, received: [...state.received, "forever"] })
+            : Effect.zipRight(recorder.record(`${id}:forever`), Effect.never)
       }
     },
     terminate: (_state: ProbeState, reason: ExitReason.ExitReason) =>

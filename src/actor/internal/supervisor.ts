@@ -572,7 +572,7 @@ const checkUniqueIds = (path: string, ids: ReadonlyArray<string>): void => {
 /** Builds a supervisor with a fixed list of children (not started). */
 export const makeStatic = <R>(
   id: string,
-  options: SupervisorOptions<R>,
+  options: SupervisorOptions,
   owner: CellOwner,
   runtime: Runtime.Runtime<R>,
   supervision: Supervision,
