@@ -7,11 +7,11 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import { Command, Options } from "@effect/cli"
 import { SqlClient } from "@effect/sql/SqlClient"
-import { Effect, Either, Exit, Layer, Option, Schema } from "effect"
-import { replayHistory, TransitionRecord } from "../domain/Session.js"
+import { Effect, Either, Exit, Layer, Option, ParseResult, Schema } from "effect"
+import { replayHistory, type TransitionRecord } from "../domain/Session.js"
 import { mapSqlErrors } from "../store/Failures.js"
 import { knownMigrationIds } from "../store/Migrations.js"
-import { appliedMigrations, DatabaseSettings, layerDatabase, migrate } from "../store/Sqlite.js"
+import { appliedMigrations, DatabaseSettings, decodeTransitionRecords, layerDatabase, migrate } from "../store/Sqlite.js"
 import { defaultConfig, type MycoConfig } from "../vault/Config.js"
 import { ProjectFile, projectId } from "../vault/Identity.js"
 import { ensureDirectories, vaultDirectories } from "../vault/Init.js"
@@ -240,21 +240,6 @@ const databaseChecks = (vault: ResolvedVault, config: MycoConfig): Effect.Effect
   )
 }
 
-const decodeTransitions = Schema.decodeUnknown(
-  Schema.Array(
-    Schema.Struct({
-      session_id: Schema.String,
-      version: Schema.Int,
-      from_status: Schema.NullOr(Schema.String),
-      to_status: Schema.String,
-      command: Schema.String,
-      reason: Schema.String,
-      actor: Schema.String,
-      at: Schema.Number
-    })
-  )
-)
-
 /** Every session's history must replay to its stored status and version. */
 const checkLineage = Effect.gen(function* () {
   const sql = yield* SqlClient
@@ -263,21 +248,24 @@ const checkLineage = Effect.gen(function* () {
     mapSqlErrors("sqlite.lineage", filename)
   )
   const rows = yield* sql`SELECT * FROM transitions ORDER BY session_id, version`.pipe(mapSqlErrors("sqlite.lineage", filename))
-  const decoded = yield* Effect.orElseSucceed(decodeTransitions(rows), () => [])
+  const records = yield* Effect.either(decodeTransitionRecords(rows))
+  if (Either.isLeft(records)) {
+    return {
+      result: {
+        check: "lineage",
+        status: "fail" as const,
+        detail: `the transition history holds rows myco cannot read: ${ParseResult.TreeFormatter.formatErrorSync(records.left).split("\n")[0] ?? ""}`,
+        hint: "the database was changed outside myco",
+        fix: "myco doctor"
+      },
+      exitCode: ExitCode.dataErr
+    }
+  }
   const bySession = new Map<string, Array<TransitionRecord>>()
-  const toRecord = Schema.decodeUnknownEither(TransitionRecord)
-  for (const r of decoded) {
-    const record = toRecord({
-      sessionId: r.session_id,
-      version: r.version,
-      from: r.from_status,
-      to: r.to_status,
-      command: r.command,
-      reason: r.reason,
-      actor: r.actor,
-      at: new Date(r.at).toISOString()
-    })
-    if (Either.isRight(record)) bySession.set(r.session_id, [...(bySession.get(r.session_id) ?? []), record.right])
+  for (const record of records.right) {
+    const list = bySession.get(record.sessionId)
+    if (list === undefined) bySession.set(record.sessionId, [record])
+    else list.push(record)
   }
   const broken = sessions.filter((s) => {
     const replay = replayHistory(bySession.get(s.id) ?? [])

@@ -278,14 +278,7 @@ const serveVault = (
             : Effect.fail(new UnsupportedProtocol({ server: PROTOCOL_VERSION, client: request.protocol }))
         case "SessionCreate":
           return lifecycle
-            .create({
-              agent: request.agent,
-              id: request.id,
-              parentId: request.parentId,
-              metadata: request.metadata,
-              reason: request.reason,
-              actor: request.actor
-            })
+            .create(request)
             .pipe(
               Effect.tap((session) =>
                 Effect.flatMap(Effect.either(lifecycle.history(session.id)), (h) =>

@@ -236,6 +236,27 @@ const TransitionRow = Schema.Struct({
 })
 const decodeTransitionRows = Schema.decodeUnknown(Schema.Array(TransitionRow))
 
+/** Decodes `transitions` rows into transition records. */
+export const decodeTransitionRecords = (rows: unknown): Effect.Effect<ReadonlyArray<TransitionRecord>, ParseResult.ParseError> =>
+  Effect.map(decodeTransitionRows(rows), (decoded) =>
+    decoded.map(
+      (r) =>
+        new TransitionRecord(
+          {
+            sessionId: r.session_id,
+            version: r.version,
+            from: r.from_status,
+            to: r.to_status,
+            command: r.command,
+            reason: r.reason,
+            actor: r.actor,
+            at: r.at
+          },
+          true
+        )
+    )
+  )
+
 /** An `events` row as SQLite returns it. */
 const EventRow = Schema.Struct({
   session_id: SessionId,
@@ -378,30 +399,9 @@ export const layerSessionStore: Layer.Layer<SessionStore, never, SqlClient | Dat
 
     const history = (id: SessionId) =>
       sql`SELECT * FROM transitions WHERE session_id = ${id} ORDER BY version`.pipe(
-        Effect.flatMap(decodeTransitionRows),
+        Effect.flatMap(decodeTransitionRecords),
         Effect.mapError((e) => (e instanceof ParseResult.ParseError ? corruptRows(file, "transitions")(e) : e)),
-        Effect.flatMap((rows) =>
-          rows.length === 0
-            ? Effect.fail(new SessionNotFound({ sessionId: id }))
-            : Effect.succeed(
-                rows.map(
-                  (r) =>
-                    new TransitionRecord(
-                      {
-                        sessionId: r.session_id,
-                        version: r.version,
-                        from: r.from_status,
-                        to: r.to_status,
-                        command: r.command,
-                        reason: r.reason,
-                        actor: r.actor,
-                        at: r.at
-                      },
-                      true
-                    )
-                )
-              )
-        ),
+        Effect.flatMap((rows) => (rows.length === 0 ? Effect.fail(new SessionNotFound({ sessionId: id })) : Effect.succeed(rows))),
         guard("sqlite.session.history")
       )
 
