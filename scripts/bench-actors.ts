@@ -34,7 +34,7 @@ const forceGc = (): void => {
   for (let i = 0; i < 4; i++) gc()
 }
 
-const TELLS = 200_000
+const TELLS = 100_000
 const ASKS = 20_000
 const IDLE_ACTORS = 100_000
 const SPAWNS = 20_000
@@ -271,7 +271,10 @@ const program = Effect.gen(function*() {
   }))
 })
 
-Effect.runPromise(program).catch((error: unknown) => {
-  console.error(error)
-  process.exit(1)
-})
+Effect.runPromise(program).then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error)
+    process.exit(1)
+  }
+)

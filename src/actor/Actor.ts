@@ -109,5 +109,7 @@ export const stop = <M>(ref: ActorRef<M>): Effect.Effect<void> => ref.control.st
  */
 export const kill = <M>(ref: ActorRef<M>): Effect.Effect<void> => ref.control.kill.pipe(Effect.withSpan("Actor.kill"))
 
+/** Re-exported so that `Actor.ActorRef` and friends read naturally. */
 export type { ActorRef, AskOptions } from "./ActorRef.js"
+/** Everything an `ask` can fail with besides the reply's own error. */
 export type { AskError } from "./ActorError.js"

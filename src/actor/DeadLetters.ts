@@ -6,7 +6,7 @@
  *
  * @since 0.1.0
  */
-import { Context, Effect, Layer, Option, Ref } from "effect"
+import { Context, Effect, Layer, Option } from "effect"
 import type { FailureSummary } from "./ActorFailure.js"
 
 /** A message that was not (or could not be) handled. */
@@ -59,15 +59,24 @@ export const logSink: DeadLetterSink = {
 
 /** Builds an in-memory dead-letter store keeping the last `capacity` letters. */
 export const makeMemory = (capacity = 1000): Effect.Effect<DeadLetterSink & DeadLetterLogService> =>
-  Effect.map(Ref.make<{ readonly entries: ReadonlyArray<DeadLetter>; readonly count: number }>({ entries: [], count: 0 }), (ref) => ({
-    publish: (letter) =>
-      Ref.update(ref, (log) => ({
-        entries: log.entries.length >= capacity ? [...log.entries.slice(log.entries.length - capacity + 1), letter] : [...log.entries, letter],
-        count: log.count + 1
-      })),
-    entries: Effect.map(Ref.get(ref), (log) => log.entries),
-    count: Effect.map(Ref.get(ref), (log) => log.count)
-  }))
+  Effect.sync(() => {
+    const kept = Math.max(1, capacity)
+    // A ring: publishing is O(1) however many letters arrive (a shutdown can produce many).
+    const ring: Array<DeadLetter> = []
+    let next = 0
+    let count = 0
+    return {
+      publish: (letter) =>
+        Effect.sync(() => {
+          if (ring.length < kept) ring.push(letter)
+          else ring[next] = letter
+          next = (next + 1) % kept
+          count++
+        }),
+      entries: Effect.sync(() => (ring.length < kept ? [...ring] : [...ring.slice(next), ...ring.slice(0, next)])),
+      count: Effect.sync(() => count)
+    }
+  })
 
 /** In-memory dead letters: provides both the port and its read side. */
 export const layerMemory = (options?: { readonly capacity?: number }): Layer.Layer<DeadLetters | DeadLetterLog> =>

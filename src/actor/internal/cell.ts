@@ -126,6 +126,8 @@ export interface ChildCell<M> {
   readonly mailboxSize: number
   readonly awaitExit: Effect.Effect<ExitReason.ExitReason>
   activate(): Effect.Effect<void, InitFailure>
+  /** Starts an incarnation without waiting for init; an init failure is reported as `childEnded`. */
+  activateDetached(): Effect.Effect<void>
   /** Ends the incarnation, keeping the mailbox. Returns true if the actor had to be killed. */
   shutdownIncarnation(reason: ExitReason.ExitReason, shutdown: Shutdown): Effect.Effect<boolean>
   /** Stops for good: dead-letters what is queued, fires monitors. */
@@ -224,6 +226,7 @@ export class LocalRef<M> implements ActorRef<M> {
   }
 }
 
+/** One actor: its mailbox, its address and its current incarnation (see the module comment). */
 export class Cell<S, M, E, R> implements ChildCell<M>, ActorContext<M> {
   readonly ref: LocalRef<M>
   status: CellStatus = "new"
@@ -252,6 +255,8 @@ export class Cell<S, M, E, R> implements ChildCell<M>, ActorContext<M> {
   private inFlight = false
   /** Completed to cut short a retry-in-place delay when a stop is requested. */
   private wake: Deferred.Deferred<void> | undefined = undefined
+  /** Set while a graceful end runs outside of the cell's fiber (see shutdownIncarnation). */
+  private finishing: Deferred.Deferred<void> | undefined = undefined
   private listeners: Array<(reason: ExitReason.ExitReason) => void> | undefined = undefined
   private readonly mailbox: Mailbox<M>
 
@@ -576,18 +581,30 @@ export class Cell<S, M, E, R> implements ChildCell<M>, ActorContext<M> {
 
   activate(): Effect.Effect<void, InitFailure> {
     return Effect.suspend(() => {
-      if (this.status === "closed") this.reopen()
-      if (this.status !== "new" && this.status !== "down") return Effect.void
-      this.status = "starting"
-      this.generation++
-      this.stopReason = undefined
-      this.selfStop = false
-      this.retiring = false
+      if (!this.begin()) return Effect.void
       const ready = Deferred.unsafeMake<void, InitFailure>(FiberId.none)
       this.ready = ready
       this.fiber = this.fork(this.initialize(1))
       return Deferred.await(ready)
     })
+  }
+
+  activateDetached(): Effect.Effect<void> {
+    return Effect.sync(() => {
+      if (this.begin()) this.fiber = this.fork(this.initialize(1))
+    })
+  }
+
+  private begin(): boolean {
+    if (this.status === "closed") this.reopen()
+    if (this.status !== "new" && this.status !== "down") return false
+    this.status = "starting"
+    this.generation++
+    this.stopReason = undefined
+    this.selfStop = false
+    this.retiring = false
+    this.ready = undefined
+    return true
   }
 
   private resolveReady(exit: Exit.Exit<void, InitFailure>): void {
@@ -641,9 +658,16 @@ export class Cell<S, M, E, R> implements ChildCell<M>, ActorContext<M> {
   }
 
   private abortInit(failure: ActorFailure.ActorFailure<unknown>, directive: Directive.Directive): Effect.Effect<void> {
-    return Effect.sync(() => {
-      this.markDown(ExitReason.Failure(failure))
-      this.resolveReady(Exit.fail(new InitFailure(failure, directive)))
+    return Effect.suspend(() => {
+      const reason = ExitReason.Failure(failure)
+      this.markDown(reason)
+      // Whoever waits for the start is told; a detached start reports to the owner instead.
+      if (this.ready !== undefined) {
+        this.resolveReady(Exit.fail(new InitFailure(failure, directive)))
+        return Effect.void
+      }
+      if (this.stopReason !== undefined) return Effect.void
+      return this.owner.childEnded(this, { reason, directive, generation: this.generation })
     })
   }
 
@@ -656,7 +680,23 @@ export class Cell<S, M, E, R> implements ChildCell<M>, ActorContext<M> {
       if (this.wake !== undefined) Deferred.unsafeDone(this.wake, Exit.void)
       let fiber = this.fiber
       if (fiber === undefined) {
-        // Idle: start a fiber whose only job is the graceful end, so that it can be killed too.
+        const finishing = this.finishing
+        if (finishing !== undefined) return Effect.as(Deferred.await(finishing), false)
+        const incarnation = this.incarnation
+        // Idle, and nothing that could overrun the budget (no terminate hook, or no budget): end
+        // it here, which is much cheaper when a dynamic supervisor stops thousands of children.
+        // Otherwise a fiber of its own runs the graceful end, so that it can be killed.
+        if (incarnation !== undefined && (this.behavior.terminate === undefined || shutdown._tag === "Infinity")) {
+          const done = Deferred.unsafeMake<void>(FiberId.none)
+          this.finishing = done
+          return Effect.provide(this.finish(incarnation, reason), this.runtime.context).pipe(
+            Effect.ensuring(Effect.sync(() => {
+              this.finishing = undefined
+              Deferred.unsafeDone(done, Exit.void)
+            })),
+            Effect.as(false)
+          )
+        }
         fiber = this.fork(this.loop())
         this.fiber = fiber
       }

@@ -40,6 +40,7 @@ let queued = 0
 /** Messages queued in all mailboxes of the process. */
 export const totalQueued = (): number => queued
 
+/** A bounded FIFO of messages plus the senders waiting for space. */
 export class Mailbox<M> {
   private first: Node<M> | undefined = undefined
   private last: Node<M> | undefined = undefined

@@ -83,6 +83,10 @@ export interface DynamicSupervisorHandle<M> {
   readonly cell: AnyCell
 }
 
+/**
+ * The state and decisions of one supervisor: owner of its children's cells, and extension of its
+ * own cell (snapshot, close). `M` is the children's message type (dynamic) or `never` (static).
+ */
 export class SupervisorCore<M> implements CellOwner, CellExtension {
   readonly children = new Map<string, ChildCell<M>>()
   readonly path: string
@@ -162,7 +166,7 @@ export class SupervisorCore<M> implements CellOwner, CellExtension {
   /** Stops the children in reverse start order, each within its shutdown budget (brutally if killed). */
   private stopChildren(killed: boolean): Effect.Effect<void> {
     const procedure = Effect.suspend(() => {
-      const cells = Array.from(this.children.values()).reverse()
+      const cells = Array.from(this.children.values())
       const stopOne = (cell: ChildCell<M>) =>
         cell.shutdownIncarnation(ExitReason.Shutdown, killed ? brutal : cell.config.supervision.shutdown)
       if (!this.isDynamic) return Effect.forEach(cells, stopOne, { discard: true })
@@ -355,10 +359,12 @@ export class SupervisorCore<M> implements CellOwner, CellExtension {
     if (this.children.get(cell.id) !== cell) {
       return reply === undefined ? Effect.void : Effect.asVoid(reply.reject(new ActorStopped({ actor: cell.path })))
     }
+    // Started on demand (by a registry): nobody waits for it, so the supervisor does not either;
+    // inits run side by side, and an init failure comes back as the child's end.
+    if (reply === undefined) return cell.activateDetached()
     return Effect.matchEffect(cell.activate(), {
-      onSuccess: () => reply === undefined ? Effect.void : Effect.asVoid(reply.succeed(cell.ref)),
+      onSuccess: () => Effect.asVoid(reply.succeed(cell.ref)),
       onFailure: (failure) => {
-        if (reply === undefined) return this.applyPolicy(cell, ExitReason.Failure(failure.failure), failure.directive)
         // startChild reports the failure to its caller instead of applying the policy (as OTP).
         this.children.delete(cell.id)
         return cell.close(ExitReason.Failure(failure.failure)).pipe(

@@ -45,6 +45,7 @@ class DeadlineList {
 
 const forkOptions: Runtime.RunForkOptions = { immediate: false }
 
+/** The ask-timeout timer of one tree. */
 export class Timers {
   private readonly lists = new Map<number, DeadlineList>()
   private sleeper: Fiber.RuntimeFiber<void, never> | undefined = undefined
@@ -65,6 +66,8 @@ export class Timers {
     const entry = new Entry(this.now() + millis, fire, list)
     list.push(entry)
     if (entry.deadline < this.wakeAt) this.arm(entry.deadline)
+    // The sleeper is kept when the last entry goes: the next ask most likely reuses it, and it
+    // ends by itself at its deadline if nothing is left to time.
     return () => entry.list.remove(entry)
   }
 
