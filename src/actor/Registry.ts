@@ -73,7 +73,10 @@ export const make = <M>(
       return Effect.catchTag(once, "ActorStopped", (stopped) => core.accepting() ? once : Effect.fail(stopped))
     }
 
-    const ref = (key: string): ActorRef<M> => new EntityRef(key, `${core.path}/${key}`, core.timers, deliver, {
+    const tryDeliver = (key: string, message: M): Effect.Effect<void, ActorStopped | MailboxFull> =>
+      Effect.flatMap(core.ensure(key), (cell) => cell.tryOffer(message))
+
+    const ref = (key: string): ActorRef<M> => new EntityRef(key, `${core.path}/${key}`, core.timers, deliver, tryDeliver, {
       stop: Effect.asVoid(Effect.catchTag(core.terminateChild(key), "ActorStopped", () => Effect.succeed(false))),
       kill: Effect.suspend(() => core.children.get(key)?.kill() ?? Effect.void)
     }, Effect.suspend(() => core.children.get(key)?.awaitExit ?? Effect.succeed(ExitReason.Idle)))
@@ -97,6 +100,7 @@ class EntityRef<M> implements ActorRef<M> {
     readonly path: string,
     private readonly timers: Timers,
     private readonly deliver: (key: string, message: M, reply: Rejectable | undefined) => Effect.Effect<void, ActorStopped>,
+    private readonly tryDeliver: (key: string, message: M) => Effect.Effect<void, ActorStopped | MailboxFull>,
     readonly control: Control,
     /** Waits for the current activation to end; `Idle` at once when none is active. */
     readonly awaitExit: Effect.Effect<ExitReason.ExitReason>
@@ -105,7 +109,7 @@ class EntityRef<M> implements ActorRef<M> {
     return this.deliver(this.id, message, undefined)
   }
   tryTell(message: M): Effect.Effect<void, ActorStopped | MailboxFull> {
-    return this.deliver(this.id, message, undefined)
+    return this.tryDeliver(this.id, message)
   }
   ask<A, E = never>(make: (reply: Reply<A, E>) => M, options?: AskOptions): Effect.Effect<A, E | AskError> {
     return askVia({ path: this.path, timers: this.timers, offer: (message, reply) => this.deliver(this.id, message, reply) }, make, options)

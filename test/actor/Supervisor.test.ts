@@ -395,6 +395,20 @@ describe("Supervisor", () => {
       })))
   })
 
+  it.scoped("Actor.stop on a supervised child stops it for good through its supervisor", () =>
+    quiet(Effect.gen(function*() {
+      const recorder = yield* makeRecorder
+      const specs = workers(recorder, ["a", "b"])
+      const root = yield* Supervisor.start("root", { strategy: "one_for_all", children: specs })
+      const [a, b] = yield* refs(root, specs)
+      if (a === undefined || b === undefined) return yield* Effect.die("missing child")
+      yield* Actor.stop(a)
+      expect(yield* a.awaitExit).toEqual(ExitReason.Shutdown)
+      expect(yield* incarnation(b)).toBe(1)
+      const snapshot = yield* Supervisor.snapshot(root)
+      expect(snapshot.children.map((node) => [node.id, node.state, node.restarts])).toEqual([["a", "stopped", 0], ["b", "running", 0]])
+    })))
+
   it.scoped("messages sent while a child restarts are kept, in order", () =>
     quiet(Effect.gen(function*() {
       const recorder = yield* makeRecorder

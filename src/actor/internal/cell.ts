@@ -136,6 +136,8 @@ export interface ChildCell<M> {
   /** Asks the owner to stop the actor for good. */
   requestStop(): Effect.Effect<void>
   offer(message: M, reply: Rejectable | undefined): Effect.Effect<void, ActorStopped>
+  /** Enqueues unless the mailbox is full. */
+  tryOffer(message: M): Effect.Effect<void, ActorStopped | MailboxFull>
   /** Enqueues regardless of capacity; false if closed. */
   forceOffer(message: M, reply: Rejectable | undefined): boolean
   isIdle(): boolean
@@ -245,7 +247,8 @@ export class Cell<S, M, E, R> implements ChildCell<M>, ActorContext<M> {
   private fiber: Fiber.RuntimeFiber<void, never> | undefined = undefined
   private incarnation: { value: S } | undefined = undefined
   private scope: Scope.CloseableScope | undefined = undefined
-  private ready: Deferred.Deferred<void, InitFailure> | undefined = undefined
+  /** Resumes whoever waits for the current init (a callback: cheaper than a Deferred). */
+  private ready: ((result: Effect.Effect<void, InitFailure>) => void) | undefined = undefined
   /** Set when the owner asked the incarnation to end; the fiber honours it between messages. */
   private stopReason: ExitReason.ExitReason | undefined = undefined
   private selfStop = false
@@ -563,7 +566,7 @@ export class Cell<S, M, E, R> implements ChildCell<M>, ActorContext<M> {
     const inFlight = this.inFlight ? this.mailbox.peek() : undefined
     this.markDown(ExitReason.Killed)
     if (wasStarting) {
-      this.resolveReady(Exit.fail(new InitFailure(ActorFailure.defect(new Cause.InterruptedException("killed during init")), Directive.stop)))
+      this.resolveReady(Effect.fail(new InitFailure(ActorFailure.defect(new Cause.InterruptedException("killed during init")), Directive.stop)))
     }
     return this.closeScope(Exit.interrupt(FiberId.none)).pipe(
       // A message whose handler was cut short counts as having killed the actor: a message that
@@ -580,12 +583,16 @@ export class Cell<S, M, E, R> implements ChildCell<M>, ActorContext<M> {
   // --- lifecycle driven by the owner --------------------------------------------------------
 
   activate(): Effect.Effect<void, InitFailure> {
-    return Effect.suspend(() => {
-      if (!this.begin()) return Effect.void
-      const ready = Deferred.unsafeMake<void, InitFailure>(FiberId.none)
-      this.ready = ready
+    return Effect.async<void, InitFailure>((resume) => {
+      if (!this.begin()) {
+        resume(Effect.void)
+        return
+      }
+      this.ready = resume
       this.fiber = this.fork(this.initialize(1))
-      return Deferred.await(ready)
+      return Effect.sync(() => {
+        if (this.ready === resume) this.ready = undefined
+      })
     })
   }
 
@@ -607,10 +614,10 @@ export class Cell<S, M, E, R> implements ChildCell<M>, ActorContext<M> {
     return true
   }
 
-  private resolveReady(exit: Exit.Exit<void, InitFailure>): void {
+  private resolveReady(result: Effect.Effect<void, InitFailure>): void {
     const ready = this.ready
     this.ready = undefined
-    if (ready !== undefined) Deferred.unsafeDone(ready, exit)
+    if (ready !== undefined) ready(result)
   }
 
   private initialize(attempt: number): Effect.Effect<void, never, R> {
@@ -622,7 +629,7 @@ export class Cell<S, M, E, R> implements ChildCell<M>, ActorContext<M> {
           this.status = "running"
           this.startedAt = this.owner.now()
           this.lastActive = this.startedAt
-          this.resolveReady(Exit.void)
+          this.resolveReady(Effect.void)
           return this.loop()
         },
         onFailure: (cause) => this.onInitFailure(cause, attempt)
@@ -663,7 +670,7 @@ export class Cell<S, M, E, R> implements ChildCell<M>, ActorContext<M> {
       this.markDown(reason)
       // Whoever waits for the start is told; a detached start reports to the owner instead.
       if (this.ready !== undefined) {
-        this.resolveReady(Exit.fail(new InitFailure(failure, directive)))
+        this.resolveReady(Effect.fail(new InitFailure(failure, directive)))
         return Effect.void
       }
       if (this.stopReason !== undefined) return Effect.void

@@ -93,7 +93,9 @@ export class SupervisorCore<M> implements CellOwner, CellExtension {
   readonly deadLetters: DeadLetterSink
   readonly timers: Timers
   readonly now: () => number
+  /** Times of the restarts still inside the period, oldest first, from `restartHead` on. */
   private restartLog: Array<number> = []
+  private restartHead = 0
   private backoffTimers: FiberMap.FiberMap<string> | undefined = undefined
   private self: Cell<SupervisorCore<M>, Message<M>, unknown, never> | undefined = undefined
   private readonly restartsMetric: Metric.Metric.Counter<number>
@@ -150,6 +152,7 @@ export class SupervisorCore<M> implements CellOwner, CellExtension {
       yield* Effect.addFinalizer((exit) => this.stopChildren(Exit.isInterrupted(exit)))
       this.backoffTimers = yield* FiberMap.make<string>()
       this.restartLog = []
+      this.restartHead = 0
       for (const cell of Array.from(this.children.values())) {
         yield* Effect.mapError(cell.activate(), (failure) => this.startFailed(cell, failure))
       }
@@ -166,7 +169,7 @@ export class SupervisorCore<M> implements CellOwner, CellExtension {
   /** Stops the children in reverse start order, each within its shutdown budget (brutally if killed). */
   private stopChildren(killed: boolean): Effect.Effect<void> {
     const procedure = Effect.suspend(() => {
-      const cells = Array.from(this.children.values())
+      const cells = Array.from(this.children.values()).reverse()
       const stopOne = (cell: ChildCell<M>) =>
         cell.shutdownIncarnation(ExitReason.Shutdown, killed ? brutal : cell.config.supervision.shutdown)
       if (!this.isDynamic) return Effect.forEach(cells, stopOne, { discard: true })
@@ -252,10 +255,7 @@ export class SupervisorCore<M> implements CellOwner, CellExtension {
   private restart(cell: ChildCell<M>): Effect.Effect<void, unknown> {
     return Effect.suspend(() => {
       const now = this.now()
-      const period = this.settings.periodMillis
-      this.restartLog = this.restartLog.filter((at) => now - at < period)
-      this.restartLog.push(now)
-      if (this.restartLog.length > this.settings.intensity) return this.intensityExceeded(cell)
+      if (this.countRestart(now) > this.settings.intensity) return this.intensityExceeded(cell)
       cell.restarts++
       const group = this.groupOf(cell)
       const siblings = group.filter((member) => member !== cell).reverse()
@@ -271,6 +271,24 @@ export class SupervisorCore<M> implements CellOwner, CellExtension {
         })
       )
     })
+  }
+
+  /**
+   * Records a restart at `now` and returns how many fall within the period. A sliding window kept
+   * as a queue, so that a restart costs O(1) even when the intensity allows thousands.
+   */
+  private countRestart(now: number): number {
+    const log = this.restartLog
+    const period = this.settings.periodMillis
+    let head = this.restartHead
+    while (head < log.length && now - (log[head] ?? now) >= period) head++
+    if (head > 64 && head * 2 > log.length) {
+      log.splice(0, head)
+      head = 0
+    }
+    this.restartHead = head
+    log.push(now)
+    return log.length - head
   }
 
   private intensityExceeded(cell: ChildCell<M>): Effect.Effect<void, RestartIntensityExceeded> {
