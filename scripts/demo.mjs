@@ -85,7 +85,7 @@ try {
     { idempotencyId: `${id}-2`, sessionId: id, kind: "tool_use", at: at(), payload: { tool: "Read", input: { file_path: "src/parser.ts" } } },
     { idempotencyId: `${id}-3`, sessionId: id, kind: "turn_end", at: at(), payload: {} }
   ]
-  process.stdout.write(`\n(an agent's hooks send 3 events to the supervisor, then one of them again)\n`)
+  process.stdout.write(`\n(3 events sent over the socket, as an agent's hook would, then one of them again)\n`)
   for (const o of await capture(socket, events)) process.stdout.write(`  ${o.idempotencyId}: seq ${o.seq}, duplicate ${o.duplicate}\n`)
   for (const o of await capture(socket, [events[1]])) process.stdout.write(`  ${o.idempotencyId}: seq ${o.seq}, duplicate ${o.duplicate} (a retry, stored once)\n`)
 

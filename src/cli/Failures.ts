@@ -7,7 +7,6 @@ import { ValidationError } from "@effect/cli"
 import { Cause, Effect } from "effect"
 import type {
   AgentNotAllowed,
-  InvalidInput,
   SessionExists,
   SessionNotFound,
   VersionConflict
@@ -42,7 +41,6 @@ export type CommandFailure =
   | SessionExists
   | VersionConflict
   | InvalidTransition
-  | InvalidInput
   | AgentNotAllowed
   | BadFrame
   | FrameTooLarge
@@ -60,7 +58,6 @@ const exitCodes: { readonly [K in CommandFailure["_tag"]]: number } = {
   SessionExists: ExitCode.cantCreate,
   VersionConflict: ExitCode.tempFail,
   InvalidTransition: ExitCode.dataErr,
-  InvalidInput: ExitCode.usage,
   AgentNotAllowed: ExitCode.noPerm,
   BadFrame: ExitCode.software,
   FrameTooLarge: ExitCode.software,

@@ -46,17 +46,6 @@ export class VersionConflict extends Schema.TaggedError<VersionConflict>()("Vers
   }
 }
 
-/** Input that does not parse: a bad session id, agent name, filter value. */
-export class InvalidInput extends Schema.TaggedError<InvalidInput>()("InvalidInput", {
-  field: Schema.String,
-  value: Schema.String,
-  reason: Schema.String
-}) {
-  override get message(): string {
-    return `invalid ${this.field} ${JSON.stringify(this.value)}: ${this.reason}`
-  }
-}
-
 /** The agent may not create sessions in this vault (myco.yaml `agents.allowed`). */
 export class AgentNotAllowed extends Schema.TaggedError<AgentNotAllowed>()("AgentNotAllowed", {
   agent: Schema.String,

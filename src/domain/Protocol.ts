@@ -12,7 +12,7 @@
  * could be read), and never closes the server or harms other connections.
  */
 import { Schema } from "effect"
-import { AgentNotAllowed, InvalidInput, SessionExists, SessionNotFound, VersionConflict } from "./Errors.js"
+import { AgentNotAllowed, SessionExists, SessionNotFound, VersionConflict } from "./Errors.js"
 import { AppendOutcome, CapturedEvent, EventKind, IdempotencyId } from "./Event.js"
 import { AgentError, ConfigError, SystemError, TransientError } from "./Failure.js"
 import { AgentName, SessionId } from "./Ids.js"
@@ -20,9 +20,6 @@ import { InvalidTransition, Session, SessionMetadata, SessionStatus, TransitionC
 
 /** The protocol version. A server refuses a Hello with another major version. */
 export const PROTOCOL_VERSION = 1
-
-/** Largest frame a peer may send, in bytes, unless configured otherwise. */
-export const DEFAULT_MAX_FRAME_BYTES = 8 * 1024 * 1024
 
 // ---- requests ---------------------------------------------------------------------------------
 
@@ -231,7 +228,6 @@ export const WireError = Schema.Union(
   SessionExists,
   VersionConflict,
   InvalidTransition,
-  InvalidInput,
   AgentNotAllowed,
   TransientError,
   ConfigError,

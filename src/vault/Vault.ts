@@ -7,7 +7,7 @@
  */
 import * as fs from "node:fs"
 import * as path from "node:path"
-import { Context, Effect } from "effect"
+import { Effect } from "effect"
 import { ConfigError } from "../domain/Failure.js"
 
 /** Name of the vault directory inside a project. */
@@ -118,6 +118,3 @@ const noVaultAt = (dir: string, source: string, fix: string): ConfigError =>
     fix,
     path: dir
   })
-
-/** The resolved vault of the running command. */
-export class Vault extends Context.Tag("myco/Vault")<Vault, ResolvedVault>() {}
