@@ -30,7 +30,7 @@ import {
   Snapshot,
   Supervisor
 } from "../actor/index.js"
-import { Clock, Data, DateTime, Deferred, Duration, Effect, Either, Exit, Layer, Option, PubSub, Schedule, Schema, Scope, Stream } from "effect"
+import { Clock, Data, DateTime, Deferred, Duration, Effect, Either, Exit, Layer, PubSub, Schedule, Schema, Scope, Stream } from "effect"
 import { CaptureWriter, layerCaptureWriter, layerWatchHub, WatchHub } from "../capture/CaptureWriter.js"
 import type { CapturedEvent, AppendOutcome } from "../domain/Event.js"
 import type { SessionNotFound, VersionConflict } from "../domain/Errors.js"
@@ -55,6 +55,7 @@ import { SessionStore } from "../store/SessionStore.js"
 import { DatabaseSettings, layerDatabase, layerEventStore, layerSessionStore } from "../store/Sqlite.js"
 import { acquireVaultLock } from "../vault/Lock.js"
 import { readDaemonInfo, runFiles, writeDaemonInfo } from "../vault/RunFiles.js"
+import type { VaultPaths } from "../vault/Vault.js"
 import { VaultContext } from "../vault/VaultContext.js"
 import { mycoDecider } from "./Decider.js"
 import { type CaptureTicket, sessionBehavior, type SessionMessage } from "./SessionActor.js"
@@ -109,7 +110,7 @@ const toTreeNode = (s: Snapshot.ActorSnapshot): TreeNode => ({
 })
 
 /** Waits up to 10 s for the holder of the lock to write daemon.json, for the "already running" message. */
-const holderPid = (paths: import("../vault/Vault.js").VaultPaths) =>
+const holderPid = (paths: VaultPaths) =>
   Effect.gen(function* () {
     for (let i = 0; i < 100; i++) {
       const info = readDaemonInfo(paths)
@@ -188,7 +189,13 @@ const serveVault = (
     const startedMs = DateTime.toEpochMillis(startedAt)
     const stopSignal = yield* Deferred.make<StopReason>()
     yield* Effect.forkScoped(Effect.flatMap(options.stop, (reason) => Deferred.succeed(stopSignal, reason)))
-    const serverRef = yield* Deferred.make<SocketServer>()
+    // The socket server of the current incarnation of its worker (a restart makes a new one);
+    // `serverStarted` lets the first readers wait for it.
+    let currentServer: SocketServer | undefined
+    const serverStarted = yield* Deferred.make<void>()
+    const server = Effect.flatMap(Deferred.await(serverStarted), () =>
+      currentServer === undefined ? Effect.dieMessage("socket server started but not recorded") : Effect.succeed(currentServer)
+    )
     const rootRef = yield* Deferred.make<Supervisor.Supervisor>()
 
     yield* recover
@@ -325,7 +332,7 @@ const serveVault = (
       const snapshot = yield* Supervisor.snapshot(root, { maxChildren: 100 })
       const counts = yield* store.countByStatus
       const ingest = yield* writer.stats
-      const server = yield* Deferred.await(serverRef)
+      const running = yield* server
       const now = yield* Clock.currentTimeMillis
       const live = Snapshot.find(snapshot, "myco/sessions")?.childCount ?? 0
       return {
@@ -339,7 +346,7 @@ const serveVault = (
         sessions: { ...counts, live },
         ingest,
         deadLetters: Snapshot.flatten(snapshot).reduce((n, s) => n + s.deadLetters, 0),
-        connections: yield* server.connections
+        connections: yield* running.connections
       }
     })
 
@@ -377,11 +384,11 @@ const serveVault = (
       Behavior.make<void, Tick, SystemError>({
         init: () =>
           Effect.gen(function* () {
-            const server = yield* serve(
+            currentServer = yield* serve(
               { path: socketPath, maxFrameBytes: config.daemon.max_frame_bytes, maxInFlight: 256 },
               { handle, watch }
             )
-            yield* Deferred.succeed(serverRef, server)
+            yield* Deferred.succeed(serverStarted, undefined)
           }),
         receive: () => Effect.void
       }),
@@ -407,8 +414,7 @@ const serveVault = (
               }
             }
             const counts = yield* store.countByStatus
-            const server = yield* Deferred.poll(serverRef)
-            const connections = Option.isSome(server) ? yield* Effect.flatMap(server.value, (s) => s.connections) : 0
+            const connections = currentServer === undefined ? 0 : yield* currentServer.connections
             if (counts.active > 0 || connections > 0) lastBusyMs = now
             else if (config.daemon.idle_exit > 0 && now - lastBusyMs >= config.daemon.idle_exit) {
               yield* Deferred.succeed(stopSignal, "idle")
@@ -438,9 +444,9 @@ const serveVault = (
     )
     if (outcome._tag === "Stop") {
       yield* Effect.logInfo(`stopping (${outcome.reason}): no new connections`)
-      const server = yield* Deferred.await(serverRef)
-      yield* server.stopAccepting
-      yield* server.drain
+      const serving = yield* server
+      yield* serving.stopAccepting
+      yield* serving.drain
       yield* Effect.logInfo("stopping: requests answered; committing queued captures")
       yield* writer.drain
       yield* Effect.logInfo("stopping: captures committed; stopping the tree")

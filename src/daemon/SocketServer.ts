@@ -68,9 +68,9 @@ export const serve = <R>(
     const sockets = new Set<net.Socket>()
     let inFlightTotal = 0
     let accepting = true
-    const idle = { waiters: [] as Array<() => void> }
+    const idleWaiters: Array<() => void> = []
     const settle = () => {
-      if (inFlightTotal === 0) for (const w of idle.waiters.splice(0)) w()
+      if (inFlightTotal === 0) for (const w of idleWaiters.splice(0)) w()
     }
 
     const onConnection = (socket: net.Socket) => {
@@ -231,7 +231,7 @@ export const serve = <R>(
         resume(Effect.void)
       }
       if (inFlightTotal === 0) done()
-      else idle.waiters.push(done)
+      else idleWaiters.push(done)
     })
     yield* Effect.addFinalizer(() =>
       Effect.sync(() => {
