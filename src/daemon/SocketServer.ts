@@ -121,6 +121,11 @@ export const serve = <R>(
           return
         }
         const { id, request } = frame.right
+        if (!accepting) {
+          // Stopping: what is in flight is finished, nothing new is started.
+          write({ id, error: encodeError(new ShuttingDown()) })
+          return
+        }
         if (request._tag === "Watch") {
           const watching = Effect.scoped(
             Effect.gen(function* () {
