@@ -22,7 +22,8 @@ agents:
     - cli
 
 sessions:
-  # Capability flags given to new sessions (recorded with each session).
+  # Capability flags given to new sessions. They are recorded with each session; the
+  # supervisor does not act on them yet.
   # capture: the session accepts captured events while active.
   capture: true
   # intelligence: intelligence tasks may run on the session once it is completed.
@@ -31,7 +32,8 @@ sessions:
   # (reason recorded). A duration: 250ms, 30s, 15m, 2h, 7d; 0 for never.
   idle_timeout: 30m
 
-# The capture boundary given to each new session (recorded with each session).
+# The capture boundary given to each new session. It is recorded with each session; it is
+# not yet applied to the events captured through the supervisor.
 capture:
   # Paths outside the project root: \`record\` stores that the path was touched, without
   # reading its content; \`drop\` leaves such references out entirely.

@@ -1,0 +1,200 @@
+/**
+ * The capture boundary (seed procedure B): what of an agent's event may be stored. Pure functions
+ * over JSON values, applied to every captured payload before it is stored:
+ *
+ * - scope: a path outside the project root is recorded as outside-scope (its content is not
+ *   kept), or the reference is dropped, per `outsideScope`;
+ * - exclusions: a path matching one of `excludePaths` (e.g. `.env`, `*.pem`, `id_*`) keeps its
+ *   name but never its content;
+ * - secrets: cloud and VCS tokens, private key blocks, bearer tokens and password assignments are
+ *   replaced by `[REDACTED:<rule>]`, and each redaction is recorded;
+ * - size: a string longer than `maxFieldBytes` is cut with a marker and its original size; an
+ *   event still larger than `maxEventBytes` keeps only its shape.
+ *
+ * Every change made is reported, so that the stored event says what was withheld and why.
+ */
+import * as path from "node:path"
+import type { CaptureBoundary } from "../domain/Session.js"
+
+/** One secret pattern. */
+interface SecretRule {
+  readonly name: string
+  readonly pattern: RegExp
+}
+
+/** The secret patterns, most specific first. Each is global so that every occurrence is replaced. */
+export const SECRET_RULES: ReadonlyArray<SecretRule> = [
+  {
+    name: "private-key",
+    pattern: /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----[\s\S]*?-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----/g
+  },
+  { name: "aws-access-key-id", pattern: /\b(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\b/g },
+  {
+    name: "aws-secret-access-key",
+    pattern: /(?<=aws_secret_access_key["']?\s*[:=]\s*["']?)[A-Za-z0-9/+=]{40}(?![A-Za-z0-9/+=])/gi
+  },
+  { name: "github-token", pattern: /\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})\b/g },
+  { name: "gitlab-token", pattern: /\bglpat-[A-Za-z0-9_-]{20,}\b/g },
+  { name: "slack-token", pattern: /\bxox[abposr]-[A-Za-z0-9-]{10,}\b/g },
+  { name: "api-key", pattern: /\bsk-(?:ant-|proj-|live-|test-)?[A-Za-z0-9_-]{20,}\b/g },
+  { name: "google-api-key", pattern: /\bAIza[0-9A-Za-z_-]{35}\b/g },
+  { name: "jwt", pattern: /\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\b/g },
+  { name: "bearer-token", pattern: /(?<=\b[Bb]earer\s+)[A-Za-z0-9._~+/-]{16,}=*/g },
+  {
+    // No word boundary before the name: DATABASE_PASSWORD=... and db.password: ... count too.
+    // A value a more specific rule already redacted is left as that rule's marker.
+    name: "password-assignment",
+    pattern:
+      /(?<=(?:password|passwd|pwd|secret|api_key|apikey|access_token|auth_token)["']?\s*[:=]\s*["']?)(?!\[REDACTED:)[^\s"'`,;]{4,}/gi
+  }
+]
+
+/** What the boundary did to one event. */
+export interface BoundaryReport {
+  readonly redactions: ReadonlyArray<{ readonly path: string; readonly rule: string }>
+  readonly truncations: ReadonlyArray<{ readonly path: string; readonly originalBytes: number }>
+  readonly excluded: ReadonlyArray<{ readonly path: string; readonly file: string; readonly glob: string }>
+  readonly outsideScope: ReadonlyArray<{ readonly path: string; readonly file: string }>
+  /** Set when the whole payload was replaced because it stayed larger than maxEventBytes. */
+  readonly oversized: { readonly originalBytes: number } | null
+}
+
+/** Replaces every secret in `text`; returns the text and the rules that matched, in order. */
+export const redactSecrets = (text: string): { readonly text: string; readonly rules: ReadonlyArray<string> } => {
+  const rules: Array<string> = []
+  let out = text
+  for (const rule of SECRET_RULES) {
+    out = out.replace(rule.pattern, () => {
+      rules.push(rule.name)
+      return `[REDACTED:${rule.name}]`
+    })
+  }
+  return { text: out, rules }
+}
+
+/** Converts a glob (`*`, `**`, `?`) to an anchored regular expression. */
+export const globToRegExp = (glob: string): RegExp => {
+  let re = ""
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i] ?? ""
+    if (c === "*") {
+      if (glob[i + 1] === "*") {
+        // `**/` matches any number of directories, including none.
+        const slash = glob[i + 2] === "/"
+        re += slash ? "(?:.*/)?" : ".*"
+        i += slash ? 2 : 1
+      } else {
+        re += "[^/]*"
+      }
+    } else if (c === "?") {
+      re += "[^/]"
+    } else {
+      re += c.replace(/[.+^${}()|[\]\\]/g, "\\$&")
+    }
+  }
+  return new RegExp(`^${re}$`)
+}
+
+/**
+ * The exclusion glob `file` matches, if any. A glob without a slash matches a file name in any
+ * directory (as in .gitignore); one with a slash matches the path relative to the project root.
+ */
+export const excludedBy = (file: string, root: string, globs: ReadonlyArray<string>): string | undefined => {
+  const absolute = path.resolve(root, file)
+  const relative = path.relative(root, absolute).split(path.sep).join("/")
+  const segments = relative.split("/")
+  for (const glob of globs) {
+    const re = globToRegExp(glob)
+    if (glob.includes("/") ? re.test(relative) : segments.some((segment) => re.test(segment))) return glob
+  }
+  return undefined
+}
+
+/** Whether `file` lies outside the project root. */
+export const isOutsideScope = (file: string, root: string): boolean => {
+  const relative = path.relative(root, path.resolve(root, file))
+  return relative === ".." || relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative)
+}
+
+/** Keys whose string value names a file. */
+const PATH_KEYS = new Set(["file_path", "filePath", "path", "notebook_path", "target_file", "file", "filename", "absolute_path"])
+/** Keys whose value is the content of the file named beside it. */
+const CONTENT_KEYS = new Set(["content", "contents", "new_string", "old_string", "text", "new_source", "file_text", "output", "stdout"])
+
+const byteLength = (s: string): number => Buffer.byteLength(s, "utf8")
+
+/** Cuts `text` to at most `max` bytes (on a character boundary) and says what was cut. */
+const truncate = (text: string, max: number): string => {
+  const original = byteLength(text)
+  const marker = `…[truncated by capture boundary: ${original} bytes]`
+  const keep = Math.max(0, max - byteLength(marker))
+  let cut = Buffer.from(text, "utf8").subarray(0, keep).toString("utf8")
+  // A multi-byte character cut in half decodes as U+FFFD: drop it.
+  if (cut.endsWith("\uFFFD")) cut = cut.slice(0, -1)
+  return cut + marker
+}
+
+/** Applies the boundary to an event's payload. Returns the payload to store and what was done. */
+export const applyBoundary = (
+  boundary: CaptureBoundary,
+  payload: unknown
+): { readonly payload: unknown; readonly report: BoundaryReport } => {
+  const redactions: Array<{ path: string; rule: string }> = []
+  const truncations: Array<{ path: string; originalBytes: number }> = []
+  const excluded: Array<{ path: string; file: string; glob: string }> = []
+  const outsideScope: Array<{ path: string; file: string }> = []
+
+  const visitString = (value: string, at: string): string => {
+    let text = value
+    if (boundary.redactSecrets) {
+      const redacted = redactSecrets(text)
+      for (const rule of redacted.rules) redactions.push({ path: at, rule })
+      text = redacted.text
+    }
+    if (byteLength(text) > boundary.maxFieldBytes) {
+      truncations.push({ path: at, originalBytes: byteLength(text) })
+      text = truncate(text, boundary.maxFieldBytes)
+    }
+    return text
+  }
+
+  const visit = (value: unknown, at: string): unknown => {
+    if (typeof value === "string") return visitString(value, at)
+    if (Array.isArray(value)) return value.map((v, i) => visit(v, `${at}[${i}]`))
+    if (typeof value !== "object" || value === null) return value
+    const entries = Object.entries(value)
+    // A file this object is about decides what happens to the content beside it.
+    let withhold: string | undefined
+    let drop = false
+    for (const [key, v] of entries) {
+      if (!PATH_KEYS.has(key) || typeof v !== "string" || v === "") continue
+      const where = at === "" ? key : `${at}.${key}`
+      if (isOutsideScope(v, boundary.root)) {
+        outsideScope.push({ path: where, file: v })
+        if (boundary.outsideScope === "drop") drop = true
+        else withhold = "[withheld by capture boundary: outside the project]"
+      } else {
+        const glob = excludedBy(v, boundary.root, boundary.excludePaths)
+        if (glob !== undefined) {
+          excluded.push({ path: where, file: v, glob })
+          withhold = `[withheld by capture boundary: excluded by ${glob}]`
+        }
+      }
+    }
+    const out: Record<string, unknown> = {}
+    for (const [key, v] of entries) {
+      const where = at === "" ? key : `${at}.${key}`
+      if (drop && (PATH_KEYS.has(key) || CONTENT_KEYS.has(key))) continue
+      out[key] = withhold !== undefined && CONTENT_KEYS.has(key) ? withhold : visit(v, where)
+    }
+    return out
+  }
+
+  const bounded = visit(payload, "")
+  const size = byteLength(JSON.stringify(bounded) ?? "null")
+  const oversized = size > boundary.maxEventBytes ? { originalBytes: size } : null
+  return {
+    payload: oversized === null ? bounded : { withheld: `[withheld by capture boundary: event of ${size} bytes]` },
+    report: { redactions, truncations, excluded, outsideScope, oversized }
+  }
+}
