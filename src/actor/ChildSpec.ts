@@ -178,6 +178,12 @@ export const template = <S, M, E = never, R = never>(
   }
 }
 
+/** How a supervisor is treated as a child: permanent and waited for, unless told otherwise. */
+const asChildSupervision = (asChild: AsChildOptions | undefined): Supervision => ({
+  restart: asChild?.restart ?? "permanent",
+  shutdown: asChild?.shutdown ?? infinity
+})
+
 /** A nested supervisor. */
 export const supervisor = <const Children extends ReadonlyArray<Any>>(
   id: string,
@@ -185,10 +191,7 @@ export const supervisor = <const Children extends ReadonlyArray<Any>>(
   asChild?: AsChildOptions
 ): SupervisorSpec<Context<Children[number]>> => {
   const instances = new WeakMap<object, Supervisor>()
-  const supervision: Supervision = {
-    restart: asChild?.restart ?? "permanent",
-    shutdown: asChild?.shutdown ?? infinity
-  }
+  const supervision = asChildSupervision(asChild)
   return {
     _tag: "Supervisor",
     id,
@@ -210,10 +213,7 @@ export const dynamic = <M, R = never>(
   asChild?: AsChildOptions
 ): DynamicSpec<M, R> => {
   const instances = new WeakMap<object, DynamicSupervisor<M>>()
-  const supervision: Supervision = {
-    restart: asChild?.restart ?? "permanent",
-    shutdown: asChild?.shutdown ?? infinity
-  }
+  const supervision = asChildSupervision(asChild)
   return {
     _tag: "Dynamic",
     id,

@@ -259,20 +259,21 @@ const serveVault = (
     const capture = (events: ReadonlyArray<CapturedEvent>) =>
       Effect.gen(function* () {
         // One ask per session, in order of first appearance; each session keeps its own order.
-        const bySession = new Map<SessionId, Array<number>>()
-        events.forEach((e, i) => bySession.set(e.sessionId, [...(bySession.get(e.sessionId) ?? []), i]))
-        const groups = [...bySession.values()].map((indexes) =>
-          indexes.map((i) => events[i]).filter((e): e is CapturedEvent => e !== undefined)
-        )
-        const tickets = yield* Effect.forEach(groups, (group) =>
-          group[0] === undefined ? Effect.succeed(undefined) : askCapture(group[0].sessionId, group)
-        )
-        const indexesOf = [...bySession.values()]
+        const bySession = new Map<SessionId, { readonly indexes: Array<number>; readonly events: Array<CapturedEvent> }>()
+        events.forEach((event, index) => {
+          const group = bySession.get(event.sessionId)
+          if (group === undefined) bySession.set(event.sessionId, { indexes: [index], events: [event] })
+          else {
+            group.indexes.push(index)
+            group.events.push(event)
+          }
+        })
+        const groups = [...bySession.entries()]
+        const tickets = yield* Effect.forEach(groups, ([sessionId, group]) => askCapture(sessionId, group.events))
         const outcomes: Array<AppendOutcome | undefined> = new Array(events.length)
         for (const [g, ticket] of tickets.entries()) {
-          if (ticket === undefined) continue
           const done = yield* Deferred.await(ticket)
-          indexesOf[g]?.forEach((index, k) => (outcomes[index] = done[k]))
+          groups[g]?.[1].indexes.forEach((index, k) => (outcomes[index] = done[k]))
         }
         return encodeOutcomes(outcomes.filter((o): o is AppendOutcome => o !== undefined))
       })

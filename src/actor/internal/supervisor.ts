@@ -604,8 +604,21 @@ export const makeStatic = <R>(
 ): { readonly handle: SupervisorHandle; readonly cell: AnyCell } => {
   const core = new SupervisorCore<never>(id, settingsOf(options.strategy, options), owner, undefined)
   checkUniqueIds(core.path, options.children.map((spec) => spec.id))
-  const cell = new Cell<SupervisorCore<never>, Message<never>, unknown, never>(
-    id,
+  const cell = supervisorCell(core, runtime, owner, supervision, decider)
+  for (const spec of options.children) core.children.set(spec.id, spec.instantiate(core, runtime))
+  return { handle: { [SupervisorTypeId]: SupervisorTypeId, id, path: core.path, core, cell }, cell }
+}
+
+/** The cell that runs a supervisor core as an actor, attached to it. */
+const supervisorCell = <M, R>(
+  core: SupervisorCore<M>,
+  runtime: Runtime.Runtime<R>,
+  owner: CellOwner,
+  supervision: Supervision,
+  decider: Decider.Decider<unknown> | undefined
+): Cell<SupervisorCore<M>, Message<M>, unknown, never> => {
+  const cell = new Cell<SupervisorCore<M>, Message<M>, unknown, never>(
+    core.id,
     core.behavior(),
     supervisorConfig(supervision, decider),
     runtime,
@@ -613,8 +626,7 @@ export const makeStatic = <R>(
     core
   )
   core.attach(cell)
-  for (const spec of options.children) core.children.set(spec.id, spec.instantiate(core, runtime))
-  return { handle: { [SupervisorTypeId]: SupervisorTypeId, id, path: core.path, core, cell }, cell }
+  return cell
 }
 
 /** Builds a dynamic supervisor (not started). */
@@ -633,15 +645,7 @@ export const makeDynamic = <M, R>(
     owner,
     (childId, childOwner) => template.instantiate(childId, childOwner, runtime)
   )
-  const cell = new Cell<SupervisorCore<M>, Message<M>, unknown, never>(
-    id,
-    core.behavior(),
-    supervisorConfig(supervision, decider),
-    runtime,
-    owner,
-    core
-  )
-  core.attach(cell)
+  const cell = supervisorCell(core, runtime, owner, supervision, decider)
   return { handle: { [DynamicSupervisorTypeId]: DynamicSupervisorTypeId, id, path: core.path, core, cell }, cell }
 }
 
