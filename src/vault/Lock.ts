@@ -15,6 +15,9 @@ import { ConfigError } from "../domain/Failure.js"
 import { runFiles } from "./RunFiles.js"
 import type { VaultPaths } from "./Vault.js"
 
+/** How long taking the lock waits for a contender that is itself only taking it. */
+const LOCK_WAIT_MS = 250
+
 /** A held vault lock. */
 export interface VaultLock {
   readonly release: () => void
@@ -29,7 +32,9 @@ const isBusy = (cause: unknown): boolean =>
  */
 export const tryLockVault = (paths: VaultPaths): VaultLock | "held" => {
   fs.mkdirSync(paths.run, { recursive: true, mode: 0o700 })
-  const db = new Database(runFiles(paths).lock, { timeout: 0 })
+  // A short busy timeout, not none: two processes taking the lock at the same moment briefly
+  // hold shared locks of each other's way, and with no wait both would give up.
+  const db = new Database(runFiles(paths).lock, { timeout: LOCK_WAIT_MS })
   try {
     // Nothing is ever written: keep the rollback journal in memory, not as a file beside the lock.
     db.pragma("journal_mode = MEMORY")
