@@ -1,0 +1,240 @@
+/**
+ * What every per-agent normaliser shares: lenient decoding of a hook payload against the agent's
+ * published contract (a `Schema.Struct` of optional fields), a reader that remembers which fields
+ * were mapped onto canonical ones, and the assembly of the `NormalizedEvent`, whose `extra` keeps
+ * every other field exactly as the agent sent it.
+ *
+ * Hooks run on the agent's critical path and agents change their payloads between releases, so
+ * nothing here throws: a payload that is not an object, a field of the wrong type or a missing
+ * field becomes a warning, the malformed value stays in `extra`, and the rest is still mapped.
+ * A field is taken out of `extra` only when its value is represented as sent in the canonical
+ * event; anything merely inspected or translated (a status, an aliased source) stays in `extra`.
+ */
+import { Either, ParseResult, Predicate, Schema } from "effect"
+import type { CanonicalData, CanonicalKind, CanonicalTool, NormalizedEvent, SessionSource } from "../Normalized.js"
+
+/** A JSON object as an agent sends it. */
+export type JsonObject = Readonly<Record<string, unknown>>
+
+/**
+ * An optional field of type `schema`. `null` is accepted as well, because several agents send it
+ * for "none" (Codex `transcript_path`, Cursor `user_email`); it reads as absent and stays in `extra`.
+ */
+export const optional = <S extends Schema.Schema.Any>(schema: S) => Schema.optionalWith(Schema.NullOr(schema), { exact: true })
+
+/** The field types the agents' contracts use. */
+export const Str = optional(Schema.String)
+export const Strs = optional(Schema.Array(Schema.String))
+/** Any JSON value (tool inputs and responses, whose shape depends on the tool). */
+export const Json = optional(Schema.Unknown)
+export const JsonRecord = optional(Schema.Record({ key: Schema.String, value: Schema.Unknown }))
+
+const isSessionSource = Schema.is(Schema.Literal("startup", "resume", "clear", "compact"))
+
+type Defined<T> = { [K in keyof T]?: T[K] & ({} | null) }
+
+/** `fields` without its undefined properties, as `exactOptionalPropertyTypes` wants optional fields. */
+export const defined = <T extends object>(fields: T): Defined<T> => {
+  const out: Defined<T> = {}
+  for (const key in fields) {
+    const value = fields[key]
+    if (value !== undefined) out[key] = value
+  }
+  return out
+}
+
+/** The first element of a list of strings (Cursor's `workspace_roots`). */
+export const first = (values: ReadonlyArray<string> | undefined): string | undefined => values?.[0]
+
+/** The message of an error an agent reports as a string or as `{ message }` (Gemini, Copilot). */
+export const errorMessage = (error: unknown): string | undefined => {
+  if (typeof error === "string") return error
+  return Predicate.isRecord(error) && typeof error["message"] === "string" ? error["message"] : undefined
+}
+
+/** Reads the fields of one payload (or of one object nested in it). */
+export interface Reader<A> {
+  /** The decoded value of `key`, recorded as mapped: it is not repeated in `extra`. */
+  readonly take: <K extends keyof A & string>(key: K) => NonNullable<A[K]> | undefined
+  /** Like `take`, and warns when the field is absent although the contract requires it for this event. */
+  readonly need: <K extends keyof A & string>(key: K) => NonNullable<A[K]> | undefined
+  /** The decoded value of `key`, left in `extra` (inspected, or not represented as sent). */
+  readonly peek: <K extends keyof A & string>(key: K) => NonNullable<A[K]> | undefined
+  /** Like `peek`, and warns when the field is absent although the contract requires it for this event. */
+  readonly expect: <K extends keyof A & string>(key: K) => NonNullable<A[K]> | undefined
+  /** A reader of the object in field `key`; its unmapped fields stay in `extra[key]`. */
+  readonly nested: <B, I>(key: keyof A & string, schema: Schema.Schema<B, I>) => Reader<B>
+  /** Records a problem with the payload. */
+  readonly warn: (problem: string) => void
+}
+
+/** What a normaliser found in a payload, besides the fields every event of the agent carries. */
+export interface Parts {
+  /** Refines the event's listed kind (a tool run that failed, a turn that was aborted...). */
+  readonly kind?: CanonicalKind | undefined
+  readonly sessionId?: string | undefined
+  readonly source?: SessionSource | undefined
+  readonly cwd?: string | undefined
+  readonly transcriptPath?: string | undefined
+  readonly data?: CanonicalData
+}
+
+/** How one hook event of an agent maps onto the canonical events. */
+export interface EventSpec<A> {
+  /** The canonical kind the event maps to (what AGENT_EVENTS lists). */
+  readonly kind: CanonicalKind
+  readonly map: (fields: Reader<A>) => Parts
+}
+
+/** An agent's published hook contract, as a normaliser reads it. */
+export interface AgentContract<A, I> {
+  readonly agent: string
+  /** Every field the normaliser reads, with its type: the rest of a payload is kept as sent. */
+  readonly schema: Schema.Schema<A, I>
+  /** The payload field that repeats the hook event name, checked against the name the hook was run with. */
+  readonly eventField?: keyof A & string
+  /** The fields every event of the agent carries: session id, working directory, transcript, model. */
+  readonly common: (fields: Reader<A>, eventName: string) => Parts
+  readonly events: Readonly<Record<string, EventSpec<A>>>
+}
+
+/**
+ * Why a session started, from field `key`. A canonical value is mapped as sent; an agent's own
+ * word for one (`aliases`, e.g. VS Code's "new") is translated and kept in `extra`; anything else
+ * is reported and kept in `extra`.
+ */
+export const readSource = <K extends string, A extends { readonly [P in K]?: string | null }>(
+  r: Reader<A>,
+  key: K,
+  aliases: Readonly<Record<string, SessionSource>> = {}
+): SessionSource | undefined => {
+  const value: string | undefined = r.peek(key) ?? undefined
+  if (value === undefined) {
+    r.need(key)
+    return undefined
+  }
+  if (isSessionSource(value)) {
+    r.take(key)
+    return value
+  }
+  const alias = Object.hasOwn(aliases, value) ? aliases[value] : undefined
+  if (alias === undefined) r.warn(`"${key}" ${JSON.stringify(value)} is not a known session source: kept as sent`)
+  return alias
+}
+
+/** The canonical tool of a tool event, or undefined (fields left in `extra`) when the agent names no tool. */
+export const toolOf = (name: string | undefined, rest: () => Omit<CanonicalTool, "name">): CanonicalTool | undefined =>
+  name === undefined ? undefined : { name, ...rest() }
+
+/** A tool run: tool.use, or tool.failure when its response says it failed (`error`). */
+export const toolRun = (tool: CanonicalTool | undefined, error: string | undefined): Parts =>
+  error === undefined ? { data: defined({ tool }) } : { kind: "tool.failure", data: defined({ tool: tool && { ...tool, error }, error }) }
+
+/**
+ * Decodes `record` against `schema`, dropping the fields that do not match so that one bad field
+ * does not cost the others; each dropped field is reported once (it stays in `extra` as sent).
+ */
+const decodeLenient = <A, I>(schema: Schema.Schema<A, I>, record: JsonObject, context: string, warnings: Array<string>): Partial<A> => {
+  const decode = Schema.decodeUnknownEither(schema, { errors: "all" })
+  const decoded = decode(record)
+  if (Either.isRight(decoded)) return decoded.right
+  const bad = new Map<PropertyKey, string>()
+  for (const issue of ParseResult.ArrayFormatter.formatErrorSync(decoded.left)) {
+    const key = issue.path[0]
+    if (key === undefined || bad.has(key)) continue
+    bad.set(key, `${context}: field "${issue.path.join(".")}" does not match the contract (${issue.message}): kept as sent`)
+  }
+  bad.forEach((warning) => warnings.push(warning))
+  const retried = decode(Object.fromEntries(Object.entries(record).filter(([key]) => !bad.has(key))))
+  return Either.isRight(retried) ? retried.right : {}
+}
+
+interface ReaderState<A> {
+  readonly reader: Reader<A>
+  /** The fields of the object that were not mapped, as sent. */
+  readonly leftover: () => Record<string, unknown>
+}
+
+const makeReader = <A, I>(schema: Schema.Schema<A, I>, record: JsonObject, context: string, warnings: Array<string>): ReaderState<A> => {
+  const fields = decodeLenient(schema, record, context, warnings)
+  const taken = new Set<string>()
+  /** The leftovers of the objects read with `nested`, by field. */
+  const children = new Map<string, () => Record<string, unknown>>()
+  const peek = <K extends keyof A & string>(key: K): NonNullable<A[K]> | undefined => fields[key] ?? undefined
+  const take = <K extends keyof A & string>(key: K): NonNullable<A[K]> | undefined => {
+    const value = peek(key)
+    if (value !== undefined) taken.add(key)
+    return value
+  }
+  const expect = <K extends keyof A & string>(key: K): NonNullable<A[K]> | undefined => {
+    if (record[key] === undefined || record[key] === null) warnings.push(`${context}: missing "${key}"`)
+    return peek(key)
+  }
+  const reader: Reader<A> = {
+    take,
+    peek,
+    expect,
+    need: (key) => (expect(key) === undefined ? undefined : take(key)),
+    nested: <B, J>(key: keyof A & string, nestedSchema: Schema.Schema<B, J>): Reader<B> => {
+      const value = record[key]
+      // Not an object: the schema already reported it, and it stays in `extra` untouched.
+      if (!Predicate.isRecord(value)) return makeReader(nestedSchema, {}, `${context} ${key}`, warnings).reader
+      const child = makeReader(nestedSchema, value, `${context} ${key}`, warnings)
+      children.set(key, child.leftover)
+      return child.reader
+    },
+    warn: (problem) => warnings.push(`${context}: ${problem}`)
+  }
+  // Built with fromEntries, not assignment, so that a field named `__proto__` stays a field.
+  const leftover = (): Record<string, unknown> =>
+    Object.fromEntries(
+      Object.entries(record).flatMap(([key, value]): Array<[string, unknown]> => {
+        const childLeftover = children.get(key)
+        if (childLeftover === undefined) return taken.has(key) ? [] : [[key, value]]
+        const rest = childLeftover()
+        return Object.keys(rest).length > 0 ? [[key, rest]] : []
+      })
+    )
+  return { reader, leftover }
+}
+
+const jsonType = (payload: unknown): string => (payload === null ? "null" : Array.isArray(payload) ? "an array" : typeof payload)
+
+/**
+ * The normaliser of one agent: maps each hook event its contract lists, and stores an event it
+ * does not know raw (kind `unknown`), still reading the session id so that the event is attributed.
+ */
+export const makeNormalizer =
+  <A, I>(contract: AgentContract<A, I>) =>
+  (eventName: string, payload: unknown): NormalizedEvent => {
+    const context = `${contract.agent} ${eventName}`
+    const warnings: Array<string> = []
+    const isObject = Predicate.isRecord(payload)
+    if (!isObject) warnings.push(`${context}: payload is not a JSON object (got ${jsonType(payload)}): stored raw`)
+    const record: JsonObject = isObject ? payload : {}
+    const spec = Object.hasOwn(contract.events, eventName) ? contract.events[eventName] : undefined
+    if (spec === undefined) warnings.push(`unknown ${contract.agent} hook event "${eventName}": stored raw`)
+    const { reader, leftover } = makeReader(contract.schema, record, context, warnings)
+    if (isObject && contract.eventField !== undefined) {
+      const named = record[contract.eventField]
+      if (typeof named === "string" && named !== eventName) reader.warn(`"${contract.eventField}" is "${named}", not "${eventName}"`)
+    }
+    const common = contract.common(reader, eventName)
+    const specific: Parts = spec?.map(reader) ?? {}
+    const data = { ...common.data, ...specific.data }
+    return {
+      kind: specific.kind ?? spec?.kind ?? "unknown",
+      agentSessionId: specific.sessionId ?? common.sessionId ?? null,
+      source: specific.source ?? common.source ?? null,
+      cwd: specific.cwd ?? common.cwd ?? null,
+      transcriptPath: specific.transcriptPath ?? common.transcriptPath ?? null,
+      data,
+      // An unknown event keeps every field, even those read to attribute it.
+      extra: !isObject ? { payload } : spec === undefined ? { ...record } : leftover(),
+      warnings
+    }
+  }
+
+/** The hook events a contract knows, with the canonical kind of each (for AGENT_EVENTS). */
+export const eventsOf = <A, I>(contract: AgentContract<A, I>): ReadonlyArray<{ readonly event: string; readonly kind: CanonicalKind }> =>
+  Object.entries(contract.events).map(([event, spec]) => ({ event, kind: spec.kind }))
