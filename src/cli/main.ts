@@ -9,6 +9,7 @@ import * as NodeTerminal from "@effect/platform-node/NodeTerminal"
 import { Cause, Effect, Layer, Logger, LogLevel } from "effect"
 import { runCommand, statusCommand, stopCommand } from "./DaemonCommands.js"
 import { doctorCommand } from "./Doctor.js"
+import { hooksCommand } from "./hooks/HooksCommand.js"
 import { reportDefect, reportFailure, reportUsage } from "./Failures.js"
 import { initCommand } from "./InitCommand.js"
 import { layerProcessOutput, Output } from "./Output.js"
@@ -18,7 +19,7 @@ import { VERSION } from "./Version.js"
 
 const myco = Command.make("myco").pipe(
   Command.withDescription("session-lifecycle supervision runtime for coding agents"),
-  Command.withSubcommands([initCommand, doctorCommand, sessionCommand, runCommand, stopCommand, statusCommand])
+  Command.withSubcommands([initCommand, doctorCommand, sessionCommand, runCommand, stopCommand, statusCommand, hooksCommand])
 )
 
 const cli = Command.run(myco, { name: "myco", version: VERSION })
