@@ -13,6 +13,11 @@ const pkg = JSON.parse(await readFile(path.join(root, "package.json"), "utf8"))
 
 /** One bundle per binary, so that a lean binary (the hook) never loads the CLI. */
 const binaries = [{ name: "myco", entry: "src/cli/main.ts" }]
+/**
+ * The hook runs on the agent's critical path: it is a single small file with no code cache (it
+ * compiles in well under a millisecond) and may use nothing but Node's own modules.
+ */
+const hook = { name: "myco-hook", entry: "src/hook/main.ts" }
 
 await rm(outdir, { recursive: true, force: true })
 await mkdir(outdir, { recursive: true })
@@ -39,6 +44,24 @@ for (const bin of binaries) {
   await writeFile(launcherFile, launcher.replace("__BUNDLE__", `${bin.name}.bundle.cjs`))
   await chmod(launcherFile, 0o755)
 }
+
+const hookBuild = await build({
+  absWorkingDir: root,
+  entryPoints: [hook.entry],
+  outfile: path.join(outdir, `${hook.name}.cjs`),
+  bundle: true,
+  platform: "node",
+  target: "node20",
+  format: "cjs",
+  minify: true,
+  legalComments: "none",
+  banner: { js: "#!/usr/bin/env node" },
+  metafile: true,
+  logLevel: "warning"
+})
+const heavy = Object.keys(hookBuild.metafile.inputs).filter((input) => input.includes("node_modules") || input.startsWith("src/cli") || input.startsWith("src/daemon"))
+if (heavy.length > 0) throw new Error(`the hook must stay lean, but it bundles: ${heavy.join(", ")}`)
+await chmod(path.join(outdir, `${hook.name}.cjs`), 0o755)
 
 // Warm the CLI's code cache with a representative command, in a throw-away vault.
 const scratch = await mkdtemp(path.join(tmpdir(), "myco-build-"))

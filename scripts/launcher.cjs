@@ -9,6 +9,13 @@ const path = require("node:path")
 const vm = require("node:vm")
 const Module = require("node:module")
 
+// `myco hook ...` is the hook binary: run it without loading the CLI at all.
+if (process.argv[2] === "hook") {
+  process.argv.splice(2, 1)
+  require("./myco-hook.cjs")
+  return
+}
+
 const bundle = path.join(__dirname, "__BUNDLE__")
 const cacheFile = `${bundle}.cache`
 const source = fs.readFileSync(bundle, "utf8")

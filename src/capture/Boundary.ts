@@ -198,3 +198,20 @@ export const applyBoundary = (
     report: { redactions, truncations, excluded, outsideScope, oversized }
   }
 }
+
+/** Whether the boundary changed anything. */
+export const boundaryTouched = (report: BoundaryReport): boolean =>
+  report.redactions.length + report.truncations.length + report.excluded.length + report.outsideScope.length > 0 ||
+  report.oversized !== null
+
+/**
+ * The payload to store: bounded, and, when the boundary changed anything, carrying its report under
+ * `boundary`, so that the stored event says what was withheld and why.
+ */
+export const boundedPayload = (boundary: CaptureBoundary, payload: unknown): unknown => {
+  const bounded = applyBoundary(boundary, payload)
+  if (!boundaryTouched(bounded.report)) return bounded.payload
+  return typeof bounded.payload === "object" && bounded.payload !== null && !Array.isArray(bounded.payload)
+    ? { ...bounded.payload, boundary: bounded.report }
+    : { value: bounded.payload, boundary: bounded.report }
+}

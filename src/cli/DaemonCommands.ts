@@ -39,6 +39,7 @@ export const runCommand = Command.make("run", { vault: vaultOption }, (o) =>
     const result = yield* runDaemon({
       version: VERSION,
       maintenanceInterval: Duration.seconds(5),
+      spoolInterval: Duration.seconds(1),
       passivateAfter: Duration.minutes(2),
       stop: Deferred.await(stopOnSignal)
     }).pipe(

@@ -1,5 +1,6 @@
 /** Human-readable renderings of sessions and their history. */
 import { DateTime } from "effect"
+import type { StoredEvent } from "../domain/Event.js"
 import type { WatchItem } from "../domain/Protocol.js"
 import type { Session, TransitionRecord } from "../domain/Session.js"
 import { table } from "./Output.js"
@@ -58,3 +59,26 @@ export const renderWatchItem = (item: WatchItem): string =>
   item._tag === "Transitioned"
     ? `${time(item.record.at)}  ${item.record.sessionId}  ${item.record.command}: ${item.record.from ?? "-"} -> ${item.record.to} (v${item.record.version}, ${item.record.actor}: ${item.record.reason})`
     : `${time(item.at)}  ${item.sessionId}  event #${item.seq} ${item.kind}${item.late ? " (late)" : ""}`
+
+/** A one-line summary of a stored event's payload: the prompt, the tool, the reason... */
+const summary = (payload: unknown): string => {
+  if (typeof payload !== "object" || payload === null) return ""
+  const data = "data" in payload && typeof payload.data === "object" && payload.data !== null ? payload.data : payload
+  const pick = (key: string): unknown => Object.entries(data).find(([k]) => k === key)?.[1]
+  const tool = pick("tool")
+  const text =
+    typeof tool === "object" && tool !== null && "name" in tool
+      ? String(tool.name)
+      : [pick("prompt"), pick("response"), pick("error"), pick("reason"), pick("message")].find((v) => typeof v === "string")
+  const one = typeof text === "string" ? text.replace(/\s+/g, " ").trim() : ""
+  return one.length > 60 ? `${one.slice(0, 57)}...` : one
+}
+
+/** `myco session show`: the events, in the order they happened. */
+export const renderEvents = (events: ReadonlyArray<StoredEvent>): ReadonlyArray<string> =>
+  events.length === 0
+    ? ["no events"]
+    : table(
+        ["SEQ", "AT", "KIND", "", "SUMMARY"],
+        events.map((e) => [String(e.seq), time(e.at), e.kind, e.late ? "late" : "", summary(e.payload)])
+      )

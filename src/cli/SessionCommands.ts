@@ -2,16 +2,19 @@
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { Args, Command, Options } from "@effect/cli"
-import { Effect, Option, Schema, Stream } from "effect"
+import { DateTime, Effect, Option, Schema, Stream } from "effect"
+import type { StoredEvent } from "../domain/Event.js"
 import { AgentName, SessionId } from "../domain/Ids.js"
 import { type Session, sessionToJson, SessionStatus, type TransitionCommand, TransitionRecord } from "../domain/Session.js"
 import { SessionLifecycle } from "../session/Lifecycle.js"
 import { Watch, WatchItem } from "../domain/Protocol.js"
-import { jsonOption, sessionLayer, vaultLayer, vaultOption } from "./Common.js"
+import { EventStore } from "../store/SessionStore.js"
+import { layerEventStore } from "../store/Sqlite.js"
+import { databaseLayer, jsonOption, sessionLayer, vaultLayer, vaultOption } from "./Common.js"
 import { supervisorClient } from "./DaemonCommands.js"
 import { ExitCode } from "./Failures.js"
 import { Output } from "./Output.js"
-import { renderHistory, renderSession, renderSessionList, renderWatchItem } from "./Render.js"
+import { renderEvents, renderHistory, renderSession, renderSessionList, renderWatchItem } from "./Render.js"
 import { Signals } from "./Signals.js"
 
 /** How many sessions `list` shows unless told otherwise: a page, not the whole vault. */
@@ -128,12 +131,53 @@ const list = Command.make(
     }).pipe(Effect.provide(sessionLayer(o.vault)))
 ).pipe(Command.withDescription("list sessions, newest first"))
 
-const show = Command.make("show", { id: sessionIdArg, vault: vaultOption, json: jsonOption }, (o) =>
-  Effect.gen(function* () {
-    const lifecycle = yield* SessionLifecycle
-    yield* printSession(yield* lifecycle.get(o.id), o.json)
-  }).pipe(Effect.provide(sessionLayer(o.vault)))
-).pipe(Command.withDescription("show one session"))
+/**
+ * A session's events in the order the agent emitted them: by the time each was reported (for a
+ * hook, when the hook started), then by arrival. Arrival order (`seq`) can differ when hooks run
+ * concurrently or an event was spooled and replayed later.
+ */
+const inEmittedOrder = (events: ReadonlyArray<StoredEvent>): ReadonlyArray<StoredEvent> =>
+  [...events].sort((a, b) => DateTime.toEpochMillis(a.at) - DateTime.toEpochMillis(b.at) || a.seq - b.seq)
+
+const encodeEvent = (e: StoredEvent) => ({
+  seq: e.seq,
+  kind: e.kind,
+  at: DateTime.formatIso(e.at),
+  receivedAt: DateTime.formatIso(e.receivedAt),
+  late: e.late,
+  idempotencyId: e.idempotencyId,
+  payload: e.payload
+})
+
+/** The vault's events, read from its database (a WAL reader never blocks the supervisor). */
+const eventsOf = (id: SessionId) =>
+  Effect.flatMap(EventStore, (store) => store.list(id, {})).pipe(
+    Effect.provide(layerEventStore),
+    Effect.provide(databaseLayer(true))
+  )
+
+const show = Command.make(
+  "show",
+  {
+    id: sessionIdArg,
+    noEvents: Options.boolean("no-events").pipe(Options.withDescription("leave the session's events and history out")),
+    vault: vaultOption,
+    json: jsonOption
+  },
+  (o) =>
+    Effect.gen(function* () {
+      const lifecycle = yield* SessionLifecycle
+      const out = yield* Output
+      const session = yield* lifecycle.get(o.id)
+      if (o.noEvents) return yield* printSession(session, o.json)
+      const history = yield* lifecycle.history(o.id)
+      const events = inEmittedOrder(yield* eventsOf(o.id))
+      if (o.json) {
+        return yield* out.json({ ...sessionToJson(session), history: encodeHistory(history), events: events.map(encodeEvent) })
+      }
+      for (const line of [...renderSession(session), "", ...renderHistory(history), "", ...renderEvents(events)]) yield* out.line(line)
+    }).pipe(Effect.provide(sessionLayer(o.vault)))
+).pipe(Command.withDescription("show one session, with its history and its events in the order they happened"))
 
 const history = Command.make("history", { id: sessionIdArg, vault: vaultOption, json: jsonOption }, (o) =>
   Effect.gen(function* () {

@@ -16,6 +16,7 @@
  *   ├── capture-writer   the group-commit loop of captured events
  *   ├── sessions         dynamic: one actor per live session, passivated when idle
  *   ├── socket-server    the Unix socket
+ *   ├── spool            drains the events hooks spooled while no supervisor answered
  *   └── maintenance      completes idle sessions, and stops the supervisor when it is idle
  */
 import * as fs from "node:fs"
@@ -30,13 +31,17 @@ import {
   Snapshot,
   Supervisor
 } from "../actor/index.js"
-import { Clock, Data, DateTime, Deferred, Duration, Effect, Either, Exit, Layer, PubSub, Schedule, Schema, Scope, Stream } from "effect"
+import { Clock, Data, DateTime, Deferred, Duration, Effect, Either, Exit, Layer, ParseResult, PubSub, Schedule, Schema, Scope, Stream } from "effect"
+import { boundedPayload } from "../capture/Boundary.js"
 import { CaptureWriter, layerCaptureWriter, layerWatchHub, WatchHub } from "../capture/CaptureWriter.js"
-import type { CapturedEvent, AppendOutcome } from "../domain/Event.js"
+import { prepareHookEvent, type SessionHookEvent } from "../capture/HookIntake.js"
+import { type AppendOutcome, type CapturedEvent, EventKind, UnattributedEvent } from "../domain/Event.js"
 import type { SessionNotFound, VersionConflict } from "../domain/Errors.js"
 import { AgentError, ConfigError, SystemError, TransientError } from "../domain/Failure.js"
 import type { SessionId } from "../domain/Ids.js"
 import {
+  HookEvent,
+  type HookEventReply,
   PROTOCOL_VERSION,
   type Request,
   type ShuttingDown,
@@ -51,14 +56,15 @@ import { type InvalidTransition, type Session, sessionToJson, type TransitionCom
 import { layerDirect, SessionLifecycle, type TransitionRequest } from "../session/Lifecycle.js"
 import type { StoreFailure } from "../store/Failures.js"
 import { mapSqlErrors } from "../store/Failures.js"
-import { SessionStore } from "../store/SessionStore.js"
+import { EventStore, SessionStore } from "../store/SessionStore.js"
 import { DatabaseSettings, layerDatabase, layerEventStore, layerSessionStore } from "../store/Sqlite.js"
 import { acquireVaultLock } from "../vault/Lock.js"
 import { readDaemonInfo, runFiles, writeDaemonInfo } from "../vault/RunFiles.js"
 import type { VaultPaths } from "../vault/Vault.js"
-import { VaultContext } from "../vault/VaultContext.js"
+import { SPOOL_FILE } from "../vault/Spool.js"
+import { configuredBoundary, VaultContext } from "../vault/VaultContext.js"
 import { mycoDecider } from "./Decider.js"
-import { type CaptureTicket, sessionBehavior, type SessionMessage } from "./SessionActor.js"
+import { type CaptureTicket, type HookTicket, sessionBehavior, type SessionMessage } from "./SessionActor.js"
 import { serve, type SocketServer } from "./SocketServer.js"
 
 /** Another supervisor holds the vault. */
@@ -81,11 +87,17 @@ export interface DaemonOptions {
   readonly version: string
   /** How often maintenance runs (idle completion, idle exit). */
   readonly maintenanceInterval: Duration.DurationInput
+  /** How often the spool is looked at (it is also drained on start). */
+  readonly spoolInterval: Duration.DurationInput
   /** How long an idle session actor stays in memory. */
   readonly passivateAfter: Duration.DurationInput
   /** Completes when the process is told to stop (a signal). */
   readonly stop: Effect.Effect<"signal">
 }
+
+/** How many spooled events are submitted before waiting for their commits. */
+const SPOOL_CHUNK = 256
+const decodeSpooled = Schema.decodeUnknownSync(HookEvent)
 
 const encodeSessions = (sessions: ReadonlyArray<Session>) => sessions.map(sessionToJson)
 const encodeHistory = Schema.encodeSync(Schema.Array(TransitionRecord))
@@ -166,6 +178,7 @@ export const runDaemon = (
 type Services =
   | SessionLifecycle
   | SessionStore
+  | EventStore
   | CaptureWriter
   | WatchHub
   | VaultContext
@@ -182,6 +195,7 @@ const serveVault = (
     const { paths, config } = vault
     const lifecycle = yield* SessionLifecycle
     const store = yield* SessionStore
+    const events = yield* EventStore
     const writer = yield* CaptureWriter
     const hub = yield* WatchHub
     const sql = yield* SqlClient
@@ -213,7 +227,7 @@ const serveVault = (
     }
 
     // ---- the sessions' registry, rebuilt if the sessions supervisor is replaced -------------
-    const sessionsSpec = ChildSpec.dynamic<SessionMessage, CaptureWriter | SessionLifecycle | WatchHub>("sessions", {
+    const sessionsSpec = ChildSpec.dynamic<SessionMessage, CaptureWriter | SessionLifecycle | WatchHub | EventStore>("sessions", {
       template: ChildSpec.template(sessionBehavior, { decider: mycoDecider, shutdown: ChildSpec.timeout("5 seconds") }),
       decider: mycoDecider,
       intensity: 10,
@@ -247,6 +261,10 @@ const serveVault = (
           askTimeout
         )
       )
+    const askHook = (hook: SessionHookEvent) =>
+      Effect.flatMap(registry, (r) =>
+        r.ask<HookTicket, ShuttingDown>(hook.event.sessionId, (reply) => ({ _tag: "Hook", hook, reply }), askTimeout)
+      )
     /** Kernel delivery failures, as failure classes: a stopped or overloaded actor is transient. */
     const delivery = (operation: string) => ({
       AskTimeout: (e: { readonly message: string }) => Effect.fail(new TransientError({ operation, message: e.message, code: "AskTimeout" })),
@@ -276,6 +294,30 @@ const serveVault = (
           groups[g]?.[1].indexes.forEach((index, k) => (outcomes[index] = done[k]))
         }
         return encodeOutcomes(outcomes.filter((o): o is AppendOutcome => o !== undefined))
+      })
+
+    /**
+     * Hands a hook event to its session actor (or stores it apart when it names no session) and
+     * returns the wait for its commit. Submitting in order keeps each session's order, without
+     * waiting for one commit before submitting the next.
+     */
+    const submitHook = (request: HookEvent) =>
+      Effect.gen(function* () {
+        const prepared = prepareHookEvent(request)
+        if (prepared.kind === "unknown" || prepared._tag === "Unattributed") {
+          yield* Effect.logWarning(`hook ${request.agent} ${request.event}: ${prepared.warnings.join("; ") || "unattributed"}`)
+        }
+        if (prepared._tag === "Session") return Deferred.await(yield* askHook(prepared))
+        const stored = yield* events.appendUnattributed(
+          new UnattributedEvent({ ...prepared.event, payload: boundedPayload(configuredBoundary(paths, config), prepared.event.payload) }, true)
+        )
+        const reply: HookEventReply = {
+          outcome: stored.duplicate ? "duplicate" : "unattributed",
+          sessionId: null,
+          kind: EventKind.make(prepared.kind),
+          late: false
+        }
+        return Effect.succeed(reply)
       })
 
     const handle = (request: Exclude<Request, Watch>): Effect.Effect<unknown, WireError> => {
@@ -309,6 +351,8 @@ const serveVault = (
           }).pipe(Effect.map(sessionToJson), Effect.catchTags(delivery("session.transition")))
         case "Capture":
           return capture(request.events).pipe(Effect.catchTags(delivery("capture")))
+        case "HookEvent":
+          return Effect.flatten(submitHook(request)).pipe(Effect.catchTags(delivery("hook")))
         case "Status":
           return status
         case "Stop":
@@ -396,6 +440,79 @@ const serveVault = (
       { decider: mycoDecider, shutdown: ChildSpec.timeout("10 seconds") }
     )
 
+    /**
+     * Drains the spool: events hooks could not deliver. Files are taken in name order (the time
+     * the hook started) and submitted one after the other, so that each session keeps its order;
+     * a file is removed once its event is committed (or found stored already). A file that is not
+     * a hook event is moved to spool/rejected/, never deleted.
+     */
+    const drainSpool = Effect.gen(function* () {
+      const names = yield* Effect.try({
+        try: () => fs.readdirSync(paths.spool),
+        catch: (cause) => cause
+      }).pipe(Effect.catchAll(() => Effect.succeed<ReadonlyArray<string>>([])))
+      const now = yield* Clock.currentTimeMillis
+      for (const name of names) {
+        // A hook that died between writing and renaming left its temporary file: gone after a minute.
+        if (!name.startsWith(".")) continue
+        const file = path.join(paths.spool, name)
+        yield* Effect.try(() => (now - fs.statSync(file).mtimeMs > 60_000 ? fs.rmSync(file, { force: true }) : undefined)).pipe(Effect.ignore)
+      }
+      const files = names.filter((name) => SPOOL_FILE.test(name)).sort()
+      let drained = 0
+      for (let start = 0; start < files.length; start += SPOOL_CHUNK) {
+        const waits: Array<readonly [string, Effect.Effect<HookEventReply, unknown>]> = []
+        let interrupted = false
+        for (const name of files.slice(start, start + SPOOL_CHUNK)) {
+          const file = path.join(paths.spool, name)
+          const decoded = yield* Effect.try(() => decodeSpooled(JSON.parse(fs.readFileSync(file, "utf8")))).pipe(Effect.either)
+          if (Either.isLeft(decoded)) {
+            yield* rejectSpooled(file, decoded.left)
+            continue
+          }
+          const submitted = yield* Effect.either(submitHook(decoded.right))
+          if (Either.isLeft(submitted)) {
+            // Stopping or overloaded: the file stays for the next pass.
+            yield* Effect.logWarning(`spool: ${name} not submitted (${submitted.left._tag}); retried later`)
+            interrupted = true
+            break
+          }
+          waits.push([file, submitted.right])
+        }
+        for (const [file, wait] of waits) {
+          const committed = yield* Effect.either(wait)
+          if (Either.isRight(committed)) {
+            fs.rmSync(file, { force: true })
+            drained++
+          } else {
+            yield* Effect.logWarning(`spool: ${path.basename(file)} not committed; retried later`)
+          }
+        }
+        if (interrupted) break
+      }
+      if (drained > 0) yield* Effect.logInfo(`spool: ${drained} events drained`)
+    })
+
+    const rejectSpooled = (file: string, cause: unknown) =>
+      Effect.gen(function* () {
+        const rejected = path.join(paths.spool, "rejected")
+        yield* Effect.try(() => {
+          fs.mkdirSync(rejected, { recursive: true, mode: 0o700 })
+          fs.renameSync(file, path.join(rejected, path.basename(file)))
+        }).pipe(Effect.ignore)
+        const reason = cause instanceof ParseResult.ParseError ? ParseResult.TreeFormatter.formatErrorSync(cause).split("\n")[0] : String(cause)
+        yield* Effect.logWarning(`spool: ${path.basename(file)} is not a hook event (${reason}): moved to spool/rejected/`)
+      })
+
+    const spoolWorker = ChildSpec.worker(
+      "spool",
+      Behavior.make<void, Tick, never>({
+        init: (ctx) => Effect.asVoid(ticking(options.spoolInterval)(ctx.self)),
+        receive: () => drainSpool
+      }),
+      { decider: mycoDecider }
+    )
+
     let lastBusyMs = startedMs
     const idleTimeout = config.sessions.idle_timeout
     const maintenanceWorker = ChildSpec.worker(
@@ -427,7 +544,7 @@ const serveVault = (
 
     const root = yield* Supervisor.start("myco", {
       strategy: "rest_for_one",
-      children: [storeWorker, writerWorker, sessionsSpec, socketWorker, maintenanceWorker],
+      children: [storeWorker, writerWorker, sessionsSpec, socketWorker, spoolWorker, maintenanceWorker],
       intensity: 5,
       period: "30 seconds",
       decider: mycoDecider

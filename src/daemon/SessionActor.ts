@@ -9,19 +9,25 @@
  * restored.
  */
 import { Behavior, type Reply } from "../actor/index.js"
-import { Deferred, Effect, PubSub } from "effect"
+import { Deferred, Effect, Either, PubSub } from "effect"
+import { boundedPayload } from "../capture/Boundary.js"
 import { CaptureWriter, WatchHub } from "../capture/CaptureWriter.js"
+import type { SessionHookEvent } from "../capture/HookIntake.js"
 import type { SessionNotFound, VersionConflict } from "../domain/Errors.js"
-import type { AppendOutcome, CapturedEvent } from "../domain/Event.js"
+import { type AppendOutcome, CapturedEvent } from "../domain/Event.js"
 import type { SystemError } from "../domain/Failure.js"
-import type { ShuttingDown } from "../domain/Protocol.js"
+import type { HookEventReply, ShuttingDown } from "../domain/Protocol.js"
 import type { InvalidTransition, Session, TransitionCommand } from "../domain/Session.js"
 import { SessionLifecycle, type TransitionRequest } from "../session/Lifecycle.js"
 import { SessionId } from "../domain/Ids.js"
 import type { StoreFailure } from "../store/Failures.js"
+import { EventStore } from "../store/SessionStore.js"
 
 /** The outcomes of a capture, once committed. */
 export type CaptureTicket = Deferred.Deferred<ReadonlyArray<AppendOutcome>, SessionNotFound | StoreFailure | ShuttingDown>
+
+/** What became of a hook event, once committed. */
+export type HookTicket = Deferred.Deferred<HookEventReply, SessionNotFound | StoreFailure | ShuttingDown>
 
 /** The messages of a session actor. */
 export type SessionMessage =
@@ -31,14 +37,108 @@ export type SessionMessage =
       readonly reply: Reply.Reply<CaptureTicket, ShuttingDown>
     }
   | {
+      readonly _tag: "Hook"
+      readonly hook: SessionHookEvent
+      readonly reply: Reply.Reply<HookTicket, ShuttingDown>
+    }
+  | {
       readonly _tag: "Transition"
       readonly command: TransitionCommand
       readonly request: TransitionRequest
       readonly reply: Reply.Reply<Session, InvalidTransition | VersionConflict | SessionNotFound | StoreFailure>
     }
 
+type Services = CaptureWriter | SessionLifecycle | WatchHub | EventStore
+
+/** Runs a transition and, once committed, tells watchers. */
+const transitionAndPublish = (id: SessionId, command: TransitionCommand, request: TransitionRequest) =>
+  Effect.gen(function* () {
+    const lifecycle = yield* SessionLifecycle
+    const hub = yield* WatchHub
+    const session = yield* lifecycle.transition(id, command, request)
+    const history = yield* Effect.either(lifecycle.history(id))
+    const last = Either.isRight(history) ? history.right[history.right.length - 1] : undefined
+    if (last !== undefined) yield* PubSub.publish(hub, { _tag: "Transitioned", record: last })
+    return session
+  })
+
+type HookFailure = SessionNotFound | StoreFailure | ShuttingDown
+
+/** The session of a hook event, created by its first event when the agent may create sessions. */
+const sessionOf = (id: SessionId, hook: SessionHookEvent) =>
+  Effect.gen(function* () {
+    const lifecycle = yield* SessionLifecycle
+    const hub = yield* WatchHub
+    const found = yield* Effect.option(Effect.catchTag(lifecycle.get(id), "SessionNotFound", () => Effect.fail(undefined)))
+    if (found._tag === "Some") return found.value
+    const created = yield* lifecycle
+      .create({ agent: hook.agent, id, metadata: hook.metadata, reason: `first event: ${hook.hookEvent} hook`, actor: `agent:${hook.agent}` })
+      .pipe(
+        Effect.tap(() =>
+          Effect.flatMap(Effect.either(lifecycle.history(id)), (history) =>
+            Either.isRight(history) && history.right[0] !== undefined ? PubSub.publish(hub, { _tag: "Transitioned", record: history.right[0] }) : Effect.void
+          )
+        ),
+        Effect.catchTags({
+          AgentNotAllowed: () => Effect.succeed(undefined),
+          // Created meanwhile by someone else (a by-hand `session create` with the agent's id).
+          SessionExists: () => lifecycle.get(id)
+        })
+      )
+    return created
+  })
+
+/**
+ * A hook event, in the session's order: the session is created by its first event (if the agent
+ * may create sessions), reopened by a resume, and completed by its end once that event is stored.
+ * The capture boundary recorded with the session decides what of the payload is kept. `done` is
+ * completed once the event is committed; for every event but the end, after this returns, so that
+ * the session's next event does not wait for this one's commit.
+ */
+const receiveHook = (id: SessionId, hook: SessionHookEvent, done: HookTicket) =>
+  Effect.gen(function* () {
+    const writer = yield* CaptureWriter
+    const events = yield* EventStore
+    const actor = `agent:${hook.agent}`
+    const reason = `${hook.hookEvent} hook`
+    const answer = (outcome: HookEventReply["outcome"], late: boolean): HookEventReply => ({ outcome, sessionId: id, kind: hook.event.kind, late })
+    const answerFor = (outcomes: ReadonlyArray<AppendOutcome>): HookEventReply => {
+      const outcome = outcomes[0]
+      return answer(outcome === undefined || outcome.duplicate ? "duplicate" : "stored", outcome?.late ?? false)
+    }
+
+    const lifecycle = yield* SessionLifecycle
+    // A transition that lost a race, or no longer applies, leaves the session as it now is.
+    const settle = (command: TransitionCommand, why: string) =>
+      transitionAndPublish(id, command, { reason: why, actor }).pipe(
+        Effect.catchTags({ InvalidTransition: () => lifecycle.get(id), VersionConflict: () => lifecycle.get(id) })
+      )
+
+    let session = yield* sessionOf(id, hook)
+    if (session === undefined || !session.capabilities.capture) {
+      return yield* Deferred.succeed(done, answer("refused", false))
+    }
+    // A resume reopens the session, unless this very event was seen before (a replay).
+    if (hook.kind === "session.start" && hook.source === "resume" && session.status !== "active" && !(yield* events.seen(hook.event.idempotencyId))) {
+      if (session.status === "archived") session = yield* settle("restore", reason)
+      session = yield* settle("reopen", `${reason} (resume)`)
+    }
+    const payload = boundedPayload(session.boundary, hook.event.payload)
+    const ticket = yield* writer.enqueue([new CapturedEvent({ ...hook.event, payload }, true)])
+    if (hook.kind !== "session.end") {
+      return yield* Effect.forkDaemon(Deferred.complete(done, Effect.map(Deferred.await(ticket), answerFor)))
+    }
+    // The end completes the session after its own event is stored (else that event would be late).
+    const outcomes = yield* Deferred.await(ticket)
+    const stored = outcomes[0]
+    if (stored !== undefined && !stored.duplicate && session.status === "active") {
+      yield* settle("complete", reason)
+    }
+    yield* Deferred.succeed(done, answerFor(outcomes))
+  })
+
 /** The behaviour shared by every session actor. */
-export const sessionBehavior = Behavior.make<SessionId, SessionMessage, SystemError, CaptureWriter | SessionLifecycle | WatchHub>({
+export const sessionBehavior = Behavior.make<SessionId, SessionMessage, SystemError, Services>({
   init: (context) => Effect.succeed(SessionId.make(context.id)),
   receive: (id, message) =>
     Effect.gen(function* () {
@@ -49,14 +149,22 @@ export const sessionBehavior = Behavior.make<SessionId, SessionMessage, SystemEr
           yield* message.reply.complete(writer.enqueue(message.events))
           return id
         }
+        case "Hook": {
+          const done: HookTicket = yield* Deferred.make<HookEventReply, HookFailure>()
+          const outcome = yield* Effect.either(receiveHook(id, message.hook, done))
+          if (Either.isLeft(outcome)) {
+            const error = outcome.left
+            yield* Deferred.fail(done, error)
+            yield* message.reply.succeed(done)
+            if (error._tag === "SystemError") return yield* error
+            return id
+          }
+          yield* message.reply.succeed(done)
+          return id
+        }
         case "Transition": {
-          const lifecycle = yield* SessionLifecycle
-          const hub = yield* WatchHub
-          const outcome = yield* Effect.either(lifecycle.transition(id, message.command, message.request))
-          if (outcome._tag === "Right") {
-            const history = yield* Effect.either(lifecycle.history(id))
-            const last = history._tag === "Right" ? history.right[history.right.length - 1] : undefined
-            if (last !== undefined) yield* PubSub.publish(hub, { _tag: "Transitioned", record: last })
+          const outcome = yield* Effect.either(transitionAndPublish(id, message.command, message.request))
+          if (Either.isRight(outcome)) {
             yield* message.reply.succeed(outcome.right)
           } else {
             yield* message.reply.fail(outcome.left)

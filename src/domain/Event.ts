@@ -51,3 +51,15 @@ export class StoredEvent extends Schema.Class<StoredEvent>("StoredEvent")({
   late: Schema.Boolean,
   payload: Schema.Unknown
 }) {}
+
+/** A hook event that names no session (malformed input, an unknown contract): stored apart. */
+export class UnattributedEvent extends Schema.Class<UnattributedEvent>("UnattributedEvent")({
+  idempotencyId: IdempotencyId,
+  agent: Schema.String,
+  /** The agent's name of the hook event. */
+  event: Schema.String,
+  at: Schema.DateTimeUtc,
+  /** Why it could not be attributed. */
+  reason: Schema.String,
+  payload: Schema.Unknown
+}) {}

@@ -61,6 +61,53 @@ export class Capture extends Schema.TaggedClass<Capture>()("Capture", {
   events: Schema.Array(CapturedEvent).pipe(Schema.minItems(1), Schema.maxItems(10_000))
 }) {}
 
+/** How the hook read the agent's input. */
+export const HookInputStatus = Schema.Literal(
+  /** A JSON payload, read whole. */
+  "ok",
+  /** Nothing on stdin (or stdin was a terminal). */
+  "empty",
+  /** Input that does not parse as JSON (`head` keeps its beginning). */
+  "not-json",
+  /** Input over the hook's size cap: read to its end, but only `head` kept. */
+  "oversize",
+  /** Stdin failed or stalled before its end (`head` keeps what was read). */
+  "unreadable"
+)
+export type HookInputStatus = typeof HookInputStatus.Type
+
+/** What the hook knows about the input it was given, besides the payload. */
+export const HookInput = Schema.Struct({
+  status: HookInputStatus,
+  /** The input's size in bytes, as read. */
+  bytes: Schema.NonNegativeInt,
+  /** The beginning of an input that could not be used as a payload (lossy UTF-8). */
+  head: Schema.optional(Schema.String),
+  /** Where the payload came from: stdin, or an argument (Codex passes it as the last one). */
+  from: Schema.Literal("stdin", "argv")
+})
+export type HookInput = typeof HookInput.Type
+
+/**
+ * One agent hook invocation, as the hook binary delivers it (or as it was spooled). The supervisor
+ * normalises it for the agent, applies the capture boundary and stores it; the idempotency id,
+ * chosen by the hook, makes a retry or a spool replay harmless.
+ */
+export class HookEvent extends Schema.TaggedClass<HookEvent>()("HookEvent", {
+  idempotencyId: IdempotencyId,
+  /** The agent named by the installed command (`--agent`); never guessed. */
+  agent: AgentName,
+  /** The agent's own name of the hook event, as the installed command passes it. */
+  event: Schema.String.pipe(Schema.minLength(1), Schema.maxLength(128)),
+  /** When the hook process started: the order in which the agent emitted its events. */
+  at: Schema.DateTimeUtc,
+  /** The hook's working directory. */
+  cwd: Schema.String,
+  input: HookInput,
+  /** The agent's payload, parsed; null when the input was not usable JSON. */
+  payload: Schema.Unknown
+}) {}
+
 export class Status extends Schema.TaggedClass<Status>()("Status", {}) {}
 
 /** A live stream of transitions and events, of one session or of all. */
@@ -78,6 +125,7 @@ export const Request = Schema.Union(
   SessionTransition,
   SessionHistory,
   Capture,
+  HookEvent,
   Status,
   Watch,
   Stop
@@ -171,6 +219,24 @@ export const WatchItem = Schema.Union(
 )
 export type WatchItem = typeof WatchItem.Type
 
+/** What the supervisor did with a hook event. */
+export const HookEventReply = Schema.Struct({
+  outcome: Schema.Literal(
+    /** Stored in its session. */
+    "stored",
+    /** Seen before (a retry or a spool replay): not stored again. */
+    "duplicate",
+    /** Stored apart: the payload names no session (malformed input, unknown contract). */
+    "unattributed",
+    /** Not stored: the agent may not create sessions in this vault (`agents.allowed`). */
+    "refused"
+  ),
+  sessionId: Schema.NullOr(SessionId),
+  kind: EventKind,
+  late: Schema.Boolean
+})
+export type HookEventReply = typeof HookEventReply.Type
+
 /** The reply schema of each request, by tag. */
 export const ReplySchemas = {
   Hello: HelloReply,
@@ -180,6 +246,7 @@ export const ReplySchemas = {
   SessionTransition: Session,
   SessionHistory: Schema.Array(TransitionRecord),
   Capture: Schema.Array(AppendOutcome),
+  HookEvent: HookEventReply,
   Status: StatusReply,
   Watch: WatchItem,
   Stop: Schema.Struct({ stopping: Schema.Boolean })

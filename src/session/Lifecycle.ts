@@ -18,7 +18,7 @@ import {
 } from "../domain/Session.js"
 import type { StoreFailure } from "../store/Failures.js"
 import { SessionStore, type SessionFilter } from "../store/SessionStore.js"
-import { VaultContext } from "../vault/VaultContext.js"
+import { configuredBoundary, VaultContext } from "../vault/VaultContext.js"
 
 /** What creating a session takes. */
 export interface CreateRequest {
@@ -98,14 +98,7 @@ export const layerDirect: Layer.Layer<SessionLifecycle, never, SessionStore | Va
             agent: request.agent,
             parentId: request.parentId ?? null,
             capabilities: { capture: vault.config.sessions.capture, intelligence: vault.config.sessions.intelligence },
-            boundary: {
-              root: vault.paths.root,
-              outsideScope: vault.config.capture.outside_scope,
-              excludePaths: vault.config.capture.exclude_paths,
-              redactSecrets: vault.config.capture.redact_secrets,
-              maxFieldBytes: vault.config.capture.max_field_bytes,
-              maxEventBytes: vault.config.capture.max_event_bytes
-            },
+            boundary: configuredBoundary(vault.paths, vault.config),
             metadata: {
               cwd: request.metadata?.cwd ?? null,
               branch: request.metadata?.branch ?? null,

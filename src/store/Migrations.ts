@@ -83,9 +83,28 @@ const initial = Effect.gen(function* () {
   yield* sql`CREATE INDEX runs_by_session ON runs (session_id, queued_at)`
 })
 
+/**
+ * Hook events that name no session (empty or malformed input, an agent contract we do not know):
+ * kept apart so that nothing a hook delivered is lost, and shown by `myco doctor`.
+ */
+const unattributed = Effect.gen(function* () {
+  const sql = yield* SqlClient
+  yield* sql`CREATE TABLE unattributed (
+    idempotency_id TEXT PRIMARY KEY NOT NULL,
+    agent TEXT NOT NULL,
+    event TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    received_at INTEGER NOT NULL,
+    reason TEXT NOT NULL,
+    payload TEXT NOT NULL
+  ) STRICT`
+  yield* sql`CREATE INDEX unattributed_by_received ON unattributed (received_at)`
+})
+
 /** Every migration, by `<id>_<name>`. */
 export const migrations = {
-  "1_initial": initial
+  "1_initial": initial,
+  "2_unattributed": unattributed
 } as const
 
 /** The migrations' ids, ascending. */

@@ -4,7 +4,7 @@
  */
 import { Context, type DateTime, type Effect } from "effect"
 import type { SessionExists, SessionNotFound, VersionConflict } from "../domain/Errors.js"
-import type { AppendOutcome, CapturedEvent, StoredEvent } from "../domain/Event.js"
+import type { AppendOutcome, CapturedEvent, IdempotencyId, StoredEvent, UnattributedEvent } from "../domain/Event.js"
 import type { AgentName, SessionId } from "../domain/Ids.js"
 import type { Session, SessionStatus, TransitionRecord } from "../domain/Session.js"
 import type { StoreFailure } from "./Failures.js"
@@ -57,6 +57,15 @@ export class EventStore extends Context.Tag("myco/EventStore")<
     readonly append: (
       events: ReadonlyArray<CapturedEvent>
     ) => Effect.Effect<ReadonlyArray<AppendOutcome>, SessionNotFound | StoreFailure>
+    /** Whether an event with this idempotency id is stored already. */
+    readonly seen: (idempotencyId: IdempotencyId) => Effect.Effect<boolean, StoreFailure>
+    /** Stores an event that names no session; a repeated idempotency id is not stored again. */
+    readonly appendUnattributed: (event: UnattributedEvent) => Effect.Effect<{ readonly duplicate: boolean }, StoreFailure>
+    /** How many unattributed events there are, and the newest one's reason and time. */
+    readonly unattributedSummary: Effect.Effect<
+      { readonly count: number; readonly newest: { readonly reason: string; readonly receivedAt: DateTime.Utc } | null },
+      StoreFailure
+    >
     /** A session's events in sequence order, from `afterSeq` (exclusive), at most `limit`. */
     readonly list: (
       id: SessionId,

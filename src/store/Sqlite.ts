@@ -14,7 +14,7 @@ import type { SqlError } from "@effect/sql/SqlError"
 import * as SqliteClient from "@effect/sql-sqlite-node/SqliteClient"
 import { Context, DateTime, Effect, Either, Layer, ParseResult, Schema } from "effect"
 import { SessionExists, SessionNotFound, VersionConflict } from "../domain/Errors.js"
-import { AppendOutcome, type CapturedEvent, EventKind, IdempotencyId, StoredEvent } from "../domain/Event.js"
+import { AppendOutcome, type CapturedEvent, EventKind, IdempotencyId, StoredEvent, type UnattributedEvent } from "../domain/Event.js"
 import { ConfigError, SystemError } from "../domain/Failure.js"
 import { AgentName, MachineId, ProjectId, SessionId } from "../domain/Ids.js"
 import {
@@ -509,6 +509,42 @@ export const layerEventStore: Layer.Layer<EventStore, never, SqlClient | Databas
         retryTransient(settings.retry)
       )
 
-    return EventStore.of({ append, list })
+    const seen = (idempotencyId: IdempotencyId) =>
+      sql<{ readonly found: number }>`SELECT count(*) AS found FROM events WHERE idempotency_id = ${idempotencyId}`.pipe(
+        Effect.map((rows) => (rows[0]?.found ?? 0) > 0),
+        mapSqlErrors("sqlite.events.seen", file),
+        retryTransient(settings.retry)
+      )
+
+    const appendUnattributed = (event: UnattributedEvent) =>
+      Effect.flatMap(DateTime.now, (now) =>
+        sql<{ readonly idempotency_id: string }>`INSERT INTO unattributed (idempotency_id, agent, event, at, received_at, reason, payload)
+          VALUES (${event.idempotencyId}, ${event.agent}, ${event.event}, ${ms(event.at)}, ${ms(now)}, ${event.reason},
+            ${JSON.stringify(event.payload) ?? "null"})
+          ON CONFLICT (idempotency_id) DO NOTHING RETURNING idempotency_id`
+      ).pipe(
+        Effect.map((rows) => ({ duplicate: rows.length === 0 })),
+        mapSqlErrors("sqlite.unattributed.append", file),
+        retryTransient(settings.retry)
+      )
+
+    const unattributedSummary = sql<{ readonly count: number; readonly reason: string | null; readonly received_at: number | null }>`
+      SELECT (SELECT count(*) FROM unattributed) AS count, reason, received_at
+      FROM (SELECT 1) LEFT JOIN (SELECT reason, received_at FROM unattributed ORDER BY received_at DESC LIMIT 1)`.pipe(
+      Effect.map((rows) => {
+        const row = rows[0]
+        return {
+          count: row?.count ?? 0,
+          newest:
+            row?.reason === null || row?.reason === undefined || row.received_at === null
+              ? null
+              : { reason: row.reason, receivedAt: DateTime.unsafeMake(row.received_at) }
+        }
+      }),
+      mapSqlErrors("sqlite.unattributed.summary", file),
+      retryTransient(settings.retry)
+    )
+
+    return EventStore.of({ append, list, seen, appendUnattributed, unattributedSummary })
   })
 )

@@ -22,9 +22,9 @@ agents:
     - cli
 
 sessions:
-  # Capability flags given to new sessions. They are recorded with each session; the
-  # supervisor does not act on them yet.
-  # capture: the session accepts captured events while active.
+  # Capability flags given to new sessions, recorded with each session.
+  # capture: the session's hook events are stored (false: its lifecycle is tracked,
+  # its events are not kept).
   capture: true
   # intelligence: intelligence tasks may run on the session once it is completed.
   intelligence: true
@@ -32,8 +32,9 @@ sessions:
   # (reason recorded). A duration: 250ms, 30s, 15m, 2h, 7d; 0 for never.
   idle_timeout: 30m
 
-# The capture boundary given to each new session. It is recorded with each session; it is
-# not yet applied to the events captured through the supervisor.
+# The capture boundary given to each new session, recorded with it and applied to every
+# hook event of the session before it is stored (what was withheld is recorded with the
+# event, under \`boundary\`).
 capture:
   # Paths outside the project root: \`record\` stores that the path was touched, without
   # reading its content; \`drop\` leaves such references out entirely.

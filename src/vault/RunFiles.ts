@@ -8,6 +8,7 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { Schema } from "effect"
+import { preferredSocketPath } from "./SocketPath.js"
 import type { VaultPaths } from "./Vault.js"
 
 /** The content of `run/daemon.json`. */
@@ -20,18 +21,12 @@ export const DaemonInfo = Schema.Struct({
 export type DaemonInfo = typeof DaemonInfo.Type
 
 /**
- * Longest socket path we bind. The kernel's limit (sun_path) is 108 bytes on Linux and 104 on
- * macOS, including the terminating NUL.
- */
-export const MAX_SOCKET_PATH_BYTES = 100
-
-/**
  * Where the supervisor's socket goes: `run/myco.sock`, or, when that path is too long for a Unix
  * socket, a short path in a per-user directory under the temp dir, named by a hash of the vault.
  */
 export const socketPathFor = (paths: VaultPaths): string => {
-  const preferred = path.join(paths.run, "myco.sock")
-  if (Buffer.byteLength(preferred) <= MAX_SOCKET_PATH_BYTES) return preferred
+  const preferred = preferredSocketPath(paths.dir)
+  if (preferred !== undefined) return preferred
   const hash = createHash("sha256").update(paths.dir).digest("hex").slice(0, 16)
   const uid = typeof process.getuid === "function" ? process.getuid() : 0
   return path.join(shortSocketDir(uid), `${hash}.sock`)

@@ -5,6 +5,7 @@
 import * as fs from "node:fs"
 import { Context, Effect, Layer } from "effect"
 import { ConfigError } from "../domain/Failure.js"
+import type { CaptureBoundary } from "../domain/Session.js"
 import type { MachineId, ProjectId } from "../domain/Ids.js"
 import { decodeConfig, type MycoConfig } from "./Config.js"
 import { machineId, projectId } from "./Identity.js"
@@ -50,3 +51,13 @@ export const layerVaultContext = (
       return { paths: resolved.paths, resolvedBy: resolved.by, config, projectId: project, machineId: machine }
     })
   )
+
+/** The capture boundary myco.yaml gives new sessions (and events that name no session). */
+export const configuredBoundary = (paths: VaultPaths, config: MycoConfig): CaptureBoundary => ({
+  root: paths.root,
+  outsideScope: config.capture.outside_scope,
+  excludePaths: config.capture.exclude_paths,
+  redactSecrets: config.capture.redact_secrets,
+  maxFieldBytes: config.capture.max_field_bytes,
+  maxEventBytes: config.capture.max_event_bytes
+})

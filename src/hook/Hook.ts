@@ -1,0 +1,239 @@
+/**
+ * `myco-hook <event> --agent <name> [--vault DIR] [payload]`: the command agents run for each hook
+ * event (DESIGN.md section 9: it must cost about as much as starting Node, no more).
+ *
+ * It reads the agent's payload, sends it to the supervisor as one `HookEvent` frame over the
+ * vault's socket and waits for the acknowledgement (sent once the event is committed). When the
+ * supervisor is not running, does not answer in time or refuses the frame, the event goes to the
+ * vault's spool instead, and a supervisor is started if none runs. Then it prints what the agent
+ * expects and exits 0: whatever happens, the hook never blocks or fails the agent. Only when no
+ * vault can be found does it give up on the event, and then it says why on stderr.
+ *
+ * It loads no Effect, CLI or supervisor code: only Node's modules and the small ones beside it.
+ */
+import { spawn } from "node:child_process"
+import * as fs from "node:fs"
+import * as net from "node:net"
+import * as path from "node:path"
+import { preferredSocketPath } from "../vault/SocketPath.js"
+import { parseInput, readStdin, type ReadInput } from "./Input.js"
+import { replyFor } from "./Replies.js"
+import { spoolEvent } from "../vault/Spool.js"
+import { encodeHookFrame, type HookEventWire, readReply } from "./Wire.js"
+
+/** When this process started: the order in which the agent emitted its hook events. */
+const startedAtMs = Math.floor(performance.timeOrigin)
+
+/** How long to wait for the supervisor's acknowledgement before spooling. */
+const DEFAULT_TIMEOUT_MS = 1500
+/** Frames larger than the supervisor's default limit go to the spool directly. */
+const MAX_FRAME_BYTES = 8 * 1024 * 1024 - 1024
+/** A supervisor start asked for less than this long ago is not asked for again. */
+const AUTOSTART_BACKOFF_MS = 10_000
+
+const AGENT_NAME = /^[a-z][a-z0-9-]{0,31}$/
+
+/**
+ * A fresh idempotency id: time, pid and 104 random bits. Not a UUID from node:crypto, whose
+ * loading alone costs the hook more than a millisecond.
+ */
+const newIdempotencyId = (): string =>
+  `${Date.now().toString(36)}-${process.pid.toString(36)}-${Math.random().toString(36).slice(2, 12)}${Math.random().toString(36).slice(2, 12)}`
+
+/**
+ * The supervisor's socket: `run/myco.sock`, or, for a vault whose path makes that too long, the
+ * short path the supervisor recorded in `run/daemon.json` (undefined when none is recorded).
+ */
+const socketOf = (vaultDir: string): string | undefined => {
+  const preferred = preferredSocketPath(vaultDir)
+  if (preferred !== undefined) return preferred
+  try {
+    const info: unknown = JSON.parse(fs.readFileSync(path.join(vaultDir, "run", "daemon.json"), "utf8"))
+    return typeof info === "object" && info !== null && "socket" in info && typeof info.socket === "string" ? info.socket : undefined
+  } catch {
+    return undefined
+  }
+}
+
+interface Args {
+  readonly event: string
+  readonly agent: string
+  readonly vault: string | undefined
+  readonly payload: string | undefined
+  readonly problems: ReadonlyArray<string>
+}
+
+/** Parses `<event> --agent <name> [--vault DIR] [payload]`, in any order; never fails. */
+export const parseArgs = (argv: ReadonlyArray<string>): Args => {
+  const positional: Array<string> = []
+  const problems: Array<string> = []
+  let agent: string | undefined
+  let vault: string | undefined
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? ""
+    const eq = arg.indexOf("=")
+    const [name, inline] = arg.startsWith("--") && eq > 0 ? [arg.slice(0, eq), arg.slice(eq + 1)] : [arg, undefined]
+    if (name === "--agent" || name === "--vault") {
+      const value = inline ?? argv[++i]
+      if (name === "--agent") agent = value
+      else vault = value
+    } else {
+      positional.push(arg)
+    }
+  }
+  const event = positional[0] ?? ""
+  if (event === "" || event.length > 128) problems.push("missing or overlong <event> argument")
+  if (agent === undefined || !AGENT_NAME.test(agent)) problems.push("missing or invalid --agent <name>")
+  return {
+    event: event === "" || event.length > 128 ? "unspecified" : event,
+    agent: agent !== undefined && AGENT_NAME.test(agent) ? agent : "unknown",
+    vault,
+    payload: positional[1],
+    problems
+  }
+}
+
+const isDirectory = (dir: string): boolean => {
+  try {
+    return fs.statSync(dir).isDirectory()
+  } catch {
+    return false
+  }
+}
+
+/** The vault: `--vault` > the nearest `.myco/` above the working directory > `MYCO_VAULT_DIR`. */
+export const findVault = (flag: string | undefined, cwd: string, env: NodeJS.ProcessEnv): { readonly dir: string } | { readonly problem: string } => {
+  if (flag !== undefined) {
+    const dir = path.resolve(cwd, flag)
+    return isDirectory(dir) ? { dir } : { problem: `the vault ${dir} (from --vault) does not exist` }
+  }
+  for (let current = path.resolve(cwd); ; current = path.dirname(current)) {
+    const candidate = path.join(current, ".myco")
+    if (isDirectory(candidate)) return { dir: candidate }
+    if (path.dirname(current) === current) break
+  }
+  const fromEnv = env["MYCO_VAULT_DIR"]
+  if (fromEnv !== undefined && fromEnv !== "") {
+    const dir = path.resolve(fromEnv)
+    return isDirectory(dir) ? { dir } : { problem: `the vault ${dir} (from MYCO_VAULT_DIR) does not exist` }
+  }
+  return { problem: `no vault above ${cwd} and MYCO_VAULT_DIR is not set: run \`myco init\` in the project` }
+}
+
+type Delivery = { readonly _tag: "Acked" } | { readonly _tag: "Spool"; readonly reason: string; readonly supervisorDown: boolean }
+
+/** Sends one frame and waits for its acknowledgement, at most `timeoutMs`. */
+const deliver = (socketPath: string | undefined, frame: string, timeoutMs: number): Promise<Delivery> =>
+  new Promise((resolve) => {
+    if (socketPath === undefined) return resolve({ _tag: "Spool", reason: "no supervisor is running", supervisorDown: true })
+    let settled = false
+    let buffered = ""
+    const socket = net.createConnection(socketPath)
+    const settle = (delivery: Delivery) => {
+      if (settled) return
+      settled = true
+      clearTimeout(timer)
+      socket.destroy()
+      resolve(delivery)
+    }
+    const timer = setTimeout(() => settle({ _tag: "Spool", reason: `no acknowledgement within ${timeoutMs} ms`, supervisorDown: false }), timeoutMs)
+    socket.setEncoding("utf8")
+    socket.once("connect", () => socket.write(frame))
+    socket.on("data", (chunk: string) => {
+      buffered += chunk
+      for (let nl = buffered.indexOf("\n"); nl !== -1; nl = buffered.indexOf("\n")) {
+        const reply = readReply(buffered.slice(0, nl))
+        buffered = buffered.slice(nl + 1)
+        if (reply?._tag === "Acked") return settle(reply)
+        if (reply?._tag === "Refused") return settle({ _tag: "Spool", reason: `refused: ${reply.reason}`, supervisorDown: false })
+      }
+    })
+    socket.once("error", (error: NodeJS.ErrnoException) => {
+      const down = error.code === "ENOENT" || error.code === "ECONNREFUSED"
+      settle({ _tag: "Spool", reason: down ? "no supervisor is running" : `socket error: ${error.code ?? error.message}`, supervisorDown: down })
+    })
+    socket.once("close", () => settle({ _tag: "Spool", reason: "the supervisor closed the connection", supervisorDown: false }))
+  })
+
+/**
+ * Starts `myco run` for the vault, detached, unless a start was asked for a moment ago. Two hooks
+ * may both start one: the vault lock lets exactly one serve. The hook does not wait for it.
+ */
+const startSupervisor = (vaultDir: string): void => {
+  if (process.env["MYCO_HOOK_AUTOSTART"] === "0") return
+  const myco = path.join(__dirname, "myco.cjs")
+  if (!fs.existsSync(myco)) return
+  const runDir = path.join(vaultDir, "run")
+  const marker = path.join(runDir, "autostart")
+  try {
+    if (Date.now() - fs.statSync(marker).mtimeMs < AUTOSTART_BACKOFF_MS) return
+  } catch {
+    // No marker: no start was asked for.
+  }
+  fs.mkdirSync(runDir, { recursive: true, mode: 0o700 })
+  fs.writeFileSync(marker, `${process.pid}\n`)
+  const logs = path.join(vaultDir, "logs")
+  fs.mkdirSync(logs, { recursive: true })
+  const log = fs.openSync(path.join(logs, "autostart.log"), "a")
+  const child = spawn(process.execPath, [myco, "run", "--vault", vaultDir], {
+    detached: true,
+    stdio: ["ignore", log, log],
+    cwd: path.dirname(vaultDir)
+  })
+  child.unref()
+  fs.closeSync(log)
+}
+
+/** Writes a diagnostic on stderr (never stdout: the agent reads that). */
+export const warn = (message: string): void => {
+  process.stderr.write(`myco-hook: ${message}\n`)
+}
+
+/** Runs the hook for `argv` (without node and script). Resolves when the agent's reply is written. */
+export const runHook = async (argv: ReadonlyArray<string>): Promise<void> => {
+  const args = parseArgs(argv)
+  for (const problem of args.problems) warn(problem)
+  const read: ReadInput =
+    args.payload !== undefined
+      ? parseInput(Buffer.from(args.payload, "utf8"), Buffer.byteLength(args.payload, "utf8"), "argv")
+      : await readStdin()
+  const reply = replyFor(args.agent, args.event)
+  const vault = findVault(args.vault, process.cwd(), process.env)
+  if ("problem" in vault) {
+    warn(`event not recorded: ${vault.problem}`)
+    process.stdout.write(reply)
+    return
+  }
+  const idempotencyId = newIdempotencyId()
+  const event: HookEventWire = {
+    _tag: "HookEvent",
+    idempotencyId,
+    agent: args.agent,
+    event: args.event,
+    at: new Date(startedAtMs).toISOString(),
+    cwd: process.cwd(),
+    input: read.input,
+    payload: read.payload
+  }
+  const frame = encodeHookFrame(event)
+  const timeout = Number(process.env["MYCO_HOOK_TIMEOUT_MS"] ?? DEFAULT_TIMEOUT_MS)
+  const delivery: Delivery =
+    Buffer.byteLength(frame) > MAX_FRAME_BYTES
+      ? { _tag: "Spool", reason: "too large for one frame", supervisorDown: false }
+      : await deliver(socketOf(vault.dir), frame, Number.isFinite(timeout) && timeout > 0 ? timeout : DEFAULT_TIMEOUT_MS)
+  if (delivery._tag === "Spool") {
+    try {
+      spoolEvent(path.join(vault.dir, "spool"), startedAtMs, idempotencyId, JSON.stringify(event))
+    } catch (error) {
+      warn(`event not recorded: cannot write the spool of ${vault.dir}: ${error instanceof Error ? error.message : String(error)}`)
+    }
+    if (delivery.supervisorDown) {
+      try {
+        startSupervisor(vault.dir)
+      } catch (error) {
+        warn(`cannot start the supervisor: ${error instanceof Error ? error.message : String(error)}`)
+      }
+    }
+  }
+  process.stdout.write(reply)
+}

@@ -1,0 +1,223 @@
+/**
+ * The hook binary for real: built dist/myco-hook.cjs processes fed like an agent feeds them, a
+ * real supervisor (or none), the vault's SQLite file read back.
+ */
+import * as fs from "node:fs"
+import * as path from "node:path"
+import { afterEach, beforeEach, describe, expect, it } from "vitest"
+import { myco, mycoJson, tempProject, type TempProject } from "../support/cli.js"
+import { type RunningDaemon, startDaemon } from "../support/daemon.js"
+import { claudePayload, eventually, hookEnv, runHook, spooled, storedEvents, unattributedEvents } from "../support/hook.js"
+
+let project: TempProject
+let daemon: RunningDaemon | undefined
+beforeEach(() => {
+  project = tempProject("myco-hook-")
+  expect(myco(["init"], { cwd: project.dir, env: project.env }).status).toBe(0)
+})
+afterEach(async () => {
+  if (daemon !== undefined && daemon.child.exitCode === null) {
+    daemon.child.kill("SIGTERM")
+    await daemon.exited
+  }
+  daemon = undefined
+  // A supervisor a hook started is stopped too.
+  myco(["stop"], { cwd: project.dir, env: project.env })
+  project.cleanup()
+})
+
+const opts = () => ({ cwd: project.dir, env: hookEnv(project) })
+const claude = (event: string, session: string, fields: Record<string, unknown> = {}) =>
+  runHook([event, "--agent", "claude-code"], claudePayload(event, session, project.dir, fields), opts())
+
+interface ShownEvent {
+  readonly seq: number
+  readonly kind: string
+  readonly late: boolean
+  readonly payload: { readonly data: Record<string, unknown>; readonly boundary?: Record<string, ReadonlyArray<unknown>> }
+}
+interface Shown {
+  readonly status: string
+  readonly agent: string
+  readonly history: ReadonlyArray<{ readonly command: string; readonly reason: string }>
+  readonly events: ReadonlyArray<ShownEvent>
+}
+const isShown = (u: unknown): u is Shown => typeof u === "object" && u !== null && "events" in u && Array.isArray(u.events)
+const show = (id: string): Shown => {
+  const shown = mycoJson(["session", "show", id], { cwd: project.dir, env: project.env })
+  if (!isShown(shown)) throw new Error(`unexpected session show output: ${JSON.stringify(shown)}`)
+  return shown
+}
+
+describe("hook with a running supervisor", () => {
+  it("creates the session on its first event, stores each event normalised, and completes it at SessionEnd", async () => {
+    daemon = await startDaemon(project)
+    const id = "5b4a8f1e-0c6d-4e2b-9a57-3f1d2c4b6e80"
+    const steps: ReadonlyArray<readonly [string, Record<string, unknown>]> = [
+      ["SessionStart", { source: "startup" }],
+      ["UserPromptSubmit", { prompt: "list the files" }],
+      ["PostToolUse", { tool_name: "Bash", tool_input: { command: "ls" }, tool_response: { stdout: "a.txt\n", stderr: "", interrupted: false }, tool_use_id: "toolu_01" }],
+      ["Stop", { stop_hook_active: false }],
+      ["SessionEnd", { reason: "prompt_input_exit" }]
+    ]
+    for (const [event, fields] of steps) {
+      const result = await claude(event, id, fields)
+      expect(result).toMatchObject({ status: 0, stdout: "" })
+    }
+    expect(spooled(project)).toEqual([])
+    const shown = show(id)
+    expect(shown.status).toBe("completed")
+    expect(shown.agent).toBe("claude-code")
+    expect(shown.events.map((e) => e.kind)).toEqual(["session.start", "prompt", "tool.use", "turn.end", "session.end"])
+    expect(shown.events.every((e) => !e.late)).toBe(true)
+    expect(shown.events[1]?.payload.data).toMatchObject({ prompt: "list the files" })
+    expect(shown.events[2]?.payload.data).toMatchObject({ tool: { name: "Bash", input: { command: "ls" }, response: { stdout: "a.txt\n" } } })
+    expect(shown.history.map((h) => h.command)).toEqual(["create", "complete"])
+    expect(shown.history[1]?.reason).toBe("SessionEnd hook")
+  })
+
+  it("reopens a completed session when the agent resumes it, and records late events without reopening", async () => {
+    daemon = await startDaemon(project)
+    const id = "resumed-session-1"
+    await claude("SessionStart", id, { source: "startup" })
+    await claude("SessionEnd", id, { reason: "exit" })
+    await claude("UserPromptSubmit", id, { prompt: "too late" })
+    expect(show(id).status).toBe("completed")
+    expect(show(id).events.find((e) => e.kind === "prompt")?.late).toBe(true)
+    await claude("SessionStart", id, { source: "resume" })
+    const shown = show(id)
+    expect(shown.status).toBe("active")
+    expect(shown.history.map((h) => h.command)).toEqual(["create", "complete", "reopen"])
+  })
+
+  it("applies the capture boundary: secrets redacted, excluded files withheld, each change recorded", async () => {
+    daemon = await startDaemon(project)
+    const id = "boundary-session"
+    const token = `ghp_${"a1B2c3D4e5".repeat(4)}`
+    await claude("UserPromptSubmit", id, { prompt: `push with ${token} please` })
+    await claude("PostToolUse", id, {
+      tool_name: "Read",
+      tool_input: { file_path: path.join(project.dir, ".env") },
+      tool_response: { type: "text", file: { filePath: path.join(project.dir, ".env"), content: "DATABASE_PASSWORD=hunter22" } }
+    })
+    const events = show(id).events
+    const stored = JSON.stringify(events)
+    expect(stored).not.toContain(token)
+    expect(stored).not.toContain("hunter22")
+    expect(events[0]?.payload.data["prompt"]).toBe("push with [REDACTED:github-token] please")
+    expect(events[0]?.payload.boundary?.["redactions"]).toEqual([{ path: "data.prompt", rule: "github-token" }])
+    expect(events[1]?.payload.boundary?.["excluded"]?.length).toBeGreaterThan(0)
+  })
+
+  it("refuses sessions of an agent the vault does not allow, and still exits 0", async () => {
+    fs.writeFileSync(path.join(project.dir, ".myco", "myco.yaml"), "version: 1\nagents:\n  allowed: [cli, cursor]\n")
+    daemon = await startDaemon(project)
+    const result = await claude("SessionStart", "not-allowed", { source: "startup" })
+    expect(result.status).toBe(0)
+    expect(spooled(project)).toEqual([])
+    expect(myco(["session", "show", "not-allowed"], { cwd: project.dir, env: project.env }).status).toBe(66)
+  })
+
+  it("keeps the order of concurrent hooks of one session: the order the agent started them", async () => {
+    daemon = await startDaemon(project)
+    const id = "ordered-session"
+    const runs: Array<Promise<unknown>> = []
+    for (let i = 0; i < 24; i++) {
+      runs.push(claude("UserPromptSubmit", id, { prompt: `prompt ${i}` }))
+      await new Promise((resolve) => setTimeout(resolve, 5))
+    }
+    await Promise.all(runs)
+    const prompts = show(id).events.map((e) => e.payload.data["prompt"])
+    expect(prompts).toEqual(Array.from({ length: 24 }, (_, i) => `prompt ${i}`))
+  })
+
+  it("records malformed input (empty, not JSON, binary, huge) without crashing, apart from sessions", async () => {
+    daemon = await startDaemon(project)
+    const huge = Buffer.alloc(12 * 1024 * 1024, 0x61)
+    const inputs: ReadonlyArray<string | Buffer | undefined> = [undefined, "", "{not json", Buffer.from([0, 255, 254, 1, 2, 3, 0x80]), huge]
+    for (const input of inputs) {
+      const result = await runHook(["PostToolUse", "--agent", "claude-code"], input, opts())
+      expect(result.status).toBe(0)
+      expect(result.stdout).toBe("")
+    }
+    await eventually(() => spooled(project).length === 0, 10_000, "the spool to be drained")
+    const rows = unattributedEvents(project)
+    expect(rows).toHaveLength(5)
+    expect(rows.map((r) => r.reason.split(" (")[0])).toEqual(
+      expect.arrayContaining(["hook input empty", "hook input not-json", "hook input oversize"])
+    )
+    expect(rows.every((r) => r.agent === "claude-code" && r.event === "PostToolUse")).toBe(true)
+  })
+})
+
+describe("hook without a supervisor", () => {
+  it("spools every event, exits 0, and the next supervisor drains them exactly once", async () => {
+    const sessions = ["down-a", "down-b"]
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => claude("UserPromptSubmit", sessions[i % 2] ?? "", { prompt: `offline ${i}` }))
+    )
+    expect(results.every((r) => r.status === 0 && r.stdout === "")).toBe(true)
+    expect(spooled(project)).toHaveLength(20)
+
+    daemon = await startDaemon(project)
+    await eventually(() => spooled(project).length === 0, 15_000, "the spool to be drained")
+    const prompts = () => storedEvents(project).map((e) => JSON.stringify(e.payload))
+    expect(prompts()).toHaveLength(20)
+    for (let i = 0; i < 20; i++) expect(prompts().filter((p) => p.includes(`"offline ${i}"`))).toHaveLength(1)
+
+    // Spooled again (as if a hook had timed out after the commit) and drained again: no duplicate.
+    daemon.child.kill("SIGTERM")
+    await daemon.exited
+    daemon = undefined
+    const again = await claude("UserPromptSubmit", "down-a", { prompt: "offline 20" })
+    expect(again.status).toBe(0)
+    const [file] = spooled(project)
+    expect(file).toBeDefined()
+    const copy = path.join(project.dir, ".myco", "spool", `${"9".repeat(15)}-copy.json`)
+    fs.copyFileSync(path.join(project.dir, ".myco", "spool", file ?? ""), copy)
+    daemon = await startDaemon(project)
+    await eventually(() => spooled(project).length === 0, 15_000, "the spool to be drained")
+    expect(storedEvents(project)).toHaveLength(21)
+  })
+
+  it("starts a supervisor itself, which drains what was spooled", async () => {
+    const result = await runHook(
+      ["SessionStart", "--agent", "claude-code"],
+      claudePayload("SessionStart", "autostarted", project.dir, { source: "startup" }),
+      { cwd: project.dir, env: hookEnv(project, true) }
+    )
+    expect(result.status).toBe(0)
+    await eventually(() => storedEvents(project).length === 1, 20_000, "the started supervisor to store the event")
+    expect(spooled(project)).toEqual([])
+    expect(show("autostarted").status).toBe("active")
+  })
+
+  it("moves a spooled file that is not a hook event aside instead of losing or retrying it", async () => {
+    const spool = path.join(project.dir, ".myco", "spool")
+    fs.mkdirSync(spool, { recursive: true })
+    fs.writeFileSync(path.join(spool, `${"1".repeat(15)}-garbage.json`), "{\"_tag\":\"HookEvent\"}")
+    daemon = await startDaemon(project)
+    await eventually(() => spooled(project).length === 0, 10_000, "the spool to be looked at")
+    expect(fs.readdirSync(path.join(spool, "rejected"))).toEqual([`${"1".repeat(15)}-garbage.json`])
+  })
+
+  it("gives up only without a vault, saying why on stderr, and still exits 0", async () => {
+    const missing = await runHook(["Stop", "--agent", "claude-code", "--vault", path.join(project.dir, "nowhere")], "{}", opts())
+    expect(missing).toMatchObject({ status: 0, stdout: "" })
+    expect(missing.stderr).toContain("does not exist")
+    const outside = tempProject("myco-novault-")
+    try {
+      const none = await runHook(["Stop", "--agent", "claude-code"], "{}", { cwd: outside.dir, env: hookEnv(outside) })
+      expect(none.status).toBe(0)
+      expect(none.stderr).toContain("myco init")
+    } finally {
+      outside.cleanup()
+    }
+  })
+
+  it("is also `myco hook ...`", async () => {
+    const result = myco(["hook", "SessionStart", "--agent", "claude-code"], { cwd: project.dir, env: hookEnv(project) })
+    expect(result.status).toBe(0)
+    expect(spooled(project)).toHaveLength(1)
+  })
+})
