@@ -1,5 +1,5 @@
 /**
- * Captured events: what agents report about a session. The daemon and hooks (later) produce them;
+ * Captured events: what agents report about a session. Hooks (through the supervisor) produce them;
  * the store appends them with a per-session sequence and an idempotency id so that a retry or a
  * spool replay never stores an event twice.
  */
@@ -36,7 +36,10 @@ export class AppendOutcome extends Schema.Class<AppendOutcome>("AppendOutcome")(
   seq: Schema.Int,
   /** True when the event had been stored already: acknowledged, not stored again. */
   duplicate: Schema.Boolean,
-  /** True when it arrived after the session left `active`: stored and flagged. */
+  /**
+   * True when it happened after its session left `active` (its `at` is after the completion, or the
+   * session is processed or archived): stored and flagged.
+   */
   late: Schema.Boolean
 }) {}
 

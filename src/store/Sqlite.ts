@@ -417,6 +417,14 @@ export const layerSessionStore: Layer.Layer<SessionStore, never, SqlClient | Dat
   })
 )
 
+/**
+ * Whether an event arriving now is late: it happened after its session left `active`. An event of
+ * a completed session that happened before the completion (a hook that ran concurrently with the
+ * session's end and was delivered after it) is not late: it only arrived late.
+ */
+const isLate = (session: { readonly status: string; readonly completedAt: number | null }, atMs: number): boolean =>
+  session.status !== "active" && !(session.status === "completed" && session.completedAt !== null && atMs <= session.completedAt)
+
 /** EventStore on the vault database. */
 export const layerEventStore: Layer.Layer<EventStore, never, SqlClient | DatabaseSettings> = Layer.effect(
   EventStore,
@@ -438,11 +446,18 @@ export const layerEventStore: Layer.Layer<EventStore, never, SqlClient | Databas
           Effect.gen(function* () {
             const receivedAt = ms(yield* DateTime.now)
             const sessionIds = [...new Set(events.map((e) => e.sessionId))]
-            const sessions = yield* sql<{ readonly id: string; readonly status: string; readonly last_event_seq: number }>`
+            const sessions = yield* sql<{
+              readonly id: string
+              readonly status: string
+              readonly completed_at: number | null
+              readonly last_event_seq: number
+            }>`
               UPDATE sessions SET last_activity_at = max(last_activity_at, ${receivedAt})
               WHERE id IN (SELECT value FROM json_each(${JSON.stringify(sessionIds)}))
-              RETURNING id, status, last_event_seq`
-            const state = new Map(sessions.map((s) => [s.id, { late: s.status !== "active", seq: s.last_event_seq, added: 0, addedLate: 0 }]))
+              RETURNING id, status, completed_at, last_event_seq`
+            const state = new Map(
+              sessions.map((s) => [s.id, { status: s.status, completedAt: s.completed_at, seq: s.last_event_seq, added: 0, addedLate: 0 }])
+            )
             const missing = sessionIds.find((id) => !state.has(id))
             if (missing !== undefined) return yield* new SessionNotFound({ sessionId: missing })
             const stored = new Map<string, { readonly seq: number; readonly late: boolean }>()
@@ -462,11 +477,12 @@ export const layerEventStore: Layer.Layer<EventStore, never, SqlClient | Databas
               if (session === undefined) return yield* new SessionNotFound({ sessionId: event.sessionId })
               session.seq += 1
               session.added += 1
-              if (session.late) session.addedLate += 1
+              const late = isLate(session, ms(event.at))
+              if (late) session.addedLate += 1
               // A repeat inside this same batch is a duplicate of the first.
-              stored.set(event.idempotencyId, { seq: session.seq, late: session.late })
-              outcomes.push(new AppendOutcome({ idempotencyId: event.idempotencyId, seq: session.seq, duplicate: false, late: session.late }, true))
-              rows.push([event.sessionId, session.seq, event.idempotencyId, event.kind, ms(event.at), session.late ? 1 : 0, JSON.stringify(event.payload) ?? "null"])
+              stored.set(event.idempotencyId, { seq: session.seq, late })
+              outcomes.push(new AppendOutcome({ idempotencyId: event.idempotencyId, seq: session.seq, duplicate: false, late }, true))
+              rows.push([event.sessionId, session.seq, event.idempotencyId, event.kind, ms(event.at), late ? 1 : 0, JSON.stringify(event.payload) ?? "null"])
             }
             if (rows.length > 0) {
               yield* sql`INSERT INTO events (session_id, seq, idempotency_id, kind, at, received_at, late, payload)

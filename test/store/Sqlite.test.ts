@@ -51,12 +51,12 @@ const makeSession = (id: string, options?: { agent?: string; ms?: number; parent
 const step = (session: Session, command: "complete" | "reopen" | "process" | "archive" | "restore", ms: number) =>
   Either.getOrThrow(applyTransition(session, command, at(ms), `${command} in test`, "test"))
 
-const event = (id: string, session: string, payload: unknown = { n: id }) =>
+const event = (id: string, session: string, payload: unknown = { n: id }, atMs = 5) =>
   new CapturedEvent({
     idempotencyId: IdempotencyId.make(id),
     sessionId: SessionId.make(session),
     kind: EventKind.make("prompt"),
-    at: at(5),
+    at: at(atMs),
     payload
   })
 
@@ -185,20 +185,24 @@ describe("SQLite event store", () => {
         ])
         const [completed, record] = step(s, "complete", 10)
         yield* sessions.transition(completed, s, record)
-        const late = yield* events.append([event("e4", "s")])
-        expect(late[0]?.late).toBe(true)
-        expect(late[0]?.seq).toBe(4)
+        // Happened after the completion (at 10): late. Happened before it, arrived after: not late.
+        const late = yield* events.append([event("e4", "s", { n: "e4" }, 20), event("e5", "s", { n: "e5" }, 9)])
+        expect(late.map((o) => [o.seq, o.late])).toEqual([
+          [4, true],
+          [5, false]
+        ])
         const stored = yield* events.list(s.id, {})
         expect(stored.map((e) => [e.seq, e.idempotencyId, e.late])).toEqual([
           [1, "e1", false],
           [2, "e2", false],
           [3, "e3", false],
-          [4, "e4", true]
+          [4, "e4", true],
+          [5, "e5", false]
         ])
         expect(stored[1]?.payload).toEqual({ n: "e2" })
         const after = yield* sessions.get(s.id)
         expect(after.status).toBe("completed")
-        expect(after.counters).toEqual({ events: 4, lateEvents: 1 })
+        expect(after.counters).toEqual({ events: 5, lateEvents: 1 })
         expect((yield* events.list(s.id, { afterSeq: 2, limit: 1 })).map((e) => e.seq)).toEqual([3])
         const unknown = yield* Effect.flip(events.append([event("z1", "nope")]))
         expect(unknown._tag).toBe("SessionNotFound")
@@ -263,7 +267,7 @@ describe("SQLite failures", () => {
       const raw = new Database(file)
       const rows = raw.prepare("SELECT migration_id FROM myco_migrations").all()
       raw.close()
-      expect(rows).toEqual([{ migration_id: 1 }])
+      expect(rows).toEqual([{ migration_id: 1 }, { migration_id: 2 }])
       project.cleanup()
     })
   )
