@@ -17,6 +17,7 @@ import { ProjectFile, projectId } from "../vault/Identity.js"
 import { ensureDirectories, vaultDirectories } from "../vault/Init.js"
 import { tryLockVault } from "../vault/Lock.js"
 import { readDaemonInfo, runFiles } from "../vault/RunFiles.js"
+import { SPOOL_FILE } from "../vault/Spool.js"
 import { resolveVault, type ResolvedVault } from "../vault/Vault.js"
 import { loadConfig } from "../vault/VaultContext.js"
 import { jsonOption, vaultOption } from "./Common.js"
@@ -216,6 +217,7 @@ const databaseChecks = (vault: ResolvedVault, config: MycoConfig): Effect.Effect
     } else {
       results.push(ok("migrations", `up to date (${applied.length} applied)`))
       results.push(yield* checkLineage)
+      results.push(yield* checkUnattributed)
     }
     return results
   })
@@ -286,6 +288,68 @@ const checkLineage = Effect.gen(function* () {
         exitCode: ExitCode.dataErr
       }
 })
+
+/** Hook events that named no session: kept, and worth a look at the hooks that sent them. */
+const checkUnattributed = Effect.gen(function* () {
+  const sql = yield* SqlClient
+  const { filename } = yield* DatabaseSettings
+  const rows = yield* sql<{ readonly n: number; readonly agent: string | null; readonly event: string | null; readonly reason: string | null }>`
+    SELECT (SELECT count(*) FROM unattributed) AS n, agent, event, reason
+    FROM (SELECT 1) LEFT JOIN (SELECT agent, event, reason FROM unattributed ORDER BY received_at DESC LIMIT 1)`.pipe(
+    mapSqlErrors("sqlite.unattributed", filename)
+  )
+  const row = rows[0]
+  if (row === undefined || row.n === 0) return ok("unattributed", "every hook event named its session")
+  return {
+    result: {
+      check: "unattributed",
+      status: "warn" as const,
+      detail: `${row.n} hook events named no session and are kept apart (newest: ${row.agent ?? "?"} ${row.event ?? "?"}, ${row.reason ?? "?"})`,
+      hint: "a hook got empty or malformed input, or is installed for the wrong agent: check the agent's hook config",
+      fix: "myco hooks status"
+    }
+  }
+})
+
+/** Events hooks spooled: drained by a running supervisor; waiting otherwise. */
+const checkSpool = (vault: ResolvedVault, supervisorRuns: boolean): ReadonlyArray<Check> => {
+  const list = (dir: string): ReadonlyArray<string> => {
+    try {
+      return fs.readdirSync(dir).filter((name) => SPOOL_FILE.test(name))
+    } catch {
+      return []
+    }
+  }
+  const waiting = list(vault.paths.spool).length
+  const rejected = list(path.join(vault.paths.spool, "rejected")).length
+  const checks: Array<Check> = [
+    waiting === 0
+      ? ok("spool", "empty")
+      : supervisorRuns
+        ? ok("spool", `${waiting} events being drained by the supervisor`)
+        : {
+            result: {
+              check: "spool",
+              status: "warn",
+              detail: `${waiting} hook events wait in ${vault.paths.spool} for a supervisor`,
+              hint: "hooks start one themselves unless MYCO_HOOK_AUTOSTART=0; start it to store them",
+              fix: "myco run"
+            }
+          }
+  ]
+  if (rejected > 0) {
+    checks.push({
+      result: {
+        check: "spool",
+        status: "warn",
+        detail: `${rejected} spooled files were not hook events; moved to ${path.join(vault.paths.spool, "rejected")}`,
+        hint: "they were written by something else, or damaged; inspect them, then delete them",
+        fix: `ls ${path.join(vault.paths.spool, "rejected")}`
+      }
+    })
+  }
+  return checks
+}
 
 const checkSupervisor = (vault: ResolvedVault): ReadonlyArray<Check> => {
   const files = runFiles(vault.paths)
@@ -503,7 +567,9 @@ export const runChecks = (vaultFlag: Option.Option<string>): Effect.Effect<Reado
     )
     checks.push(checkProject(vault))
     checks.push(...(yield* databaseChecks(vault, Either.getOrElse(config, () => defaultConfig))))
-    checks.push(...checkSupervisor(vault))
+    const supervisor = checkSupervisor(vault)
+    checks.push(...supervisor)
+    checks.push(...checkSpool(vault, supervisor.some((c) => c.result.check === "supervisor" && c.result.detail.startsWith("running"))))
     checks.push(...(yield* hookChecks(vault)))
     return checks
   })

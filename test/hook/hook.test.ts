@@ -49,6 +49,13 @@ const show = (id: string): Shown => {
   return shown
 }
 
+/** One check of `myco doctor --json`. */
+const doctor = (check: string): unknown => {
+  const result = myco(["doctor", "--json"], { cwd: project.dir, env: project.env })
+  const checks: unknown = JSON.parse(result.stdout)
+  return Array.isArray(checks) ? checks.find((c: unknown) => typeof c === "object" && c !== null && "check" in c && c.check === check) : undefined
+}
+
 describe("hook with a running supervisor", () => {
   it("creates the session on its first event, stores each event normalised, and completes it at SessionEnd", async () => {
     daemon = await startDaemon(project)
@@ -122,9 +129,12 @@ describe("hook with a running supervisor", () => {
     daemon = await startDaemon(project)
     const id = "ordered-session"
     const runs: Array<Promise<unknown>> = []
+    // Each hook is started before the previous ones finish (as an agent fires async hooks); the
+    // order is the one in which the processes started, so starts closer than a process's own
+    // start-up jitter (a few tens of ms on a loaded machine) are not ordered reliably.
     for (let i = 0; i < 24; i++) {
       runs.push(claude("UserPromptSubmit", id, { prompt: `prompt ${i}` }))
-      await new Promise((resolve) => setTimeout(resolve, 5))
+      await new Promise((resolve) => setTimeout(resolve, 50))
     }
     await Promise.all(runs)
     const prompts = show(id).events.map((e) => e.payload.data["prompt"])
@@ -147,6 +157,7 @@ describe("hook with a running supervisor", () => {
       expect.arrayContaining(["hook input empty", "hook input not-json", "hook input oversize"])
     )
     expect(rows.every((r) => r.agent === "claude-code" && r.event === "PostToolUse")).toBe(true)
+    expect(doctor("unattributed")).toMatchObject({ status: "warn", detail: expect.stringContaining("5 hook events named no session") })
   })
 })
 
@@ -158,6 +169,7 @@ describe("hook without a supervisor", () => {
     )
     expect(results.every((r) => r.status === 0 && r.stdout === "")).toBe(true)
     expect(spooled(project)).toHaveLength(20)
+    expect(doctor("spool")).toMatchObject({ status: "warn", detail: expect.stringContaining("20 hook events wait") })
 
     daemon = await startDaemon(project)
     await eventually(() => spooled(project).length === 0, 15_000, "the spool to be drained")
