@@ -10,6 +10,7 @@ import { isDeepStrictEqual } from "node:util"
 import { fileURLToPath } from "node:url"
 import { describe, expect, it } from "vitest"
 import { AGENT_EVENTS, normalize } from "../../src/capture/agents/index.js"
+import { AGENT_HOOKS } from "../../src/cli/hooks/Agents.js"
 import { CANONICAL_KINDS, type CanonicalKind, type NormalizedEvent } from "../../src/capture/Normalized.js"
 import { replyFor } from "../../src/hook/Replies.js"
 
@@ -421,5 +422,15 @@ describe("replyFor", () => {
     const source = fs.readFileSync(fileURLToPath(new URL("../../src/hook/Replies.ts", import.meta.url)), "utf8")
     expect(source).not.toMatch(/^\s*(import|export\s.*\sfrom)\s/m)
     expect(source).not.toMatch(/\brequire\(|\bimport\(/)
+  })
+})
+
+describe("installed hooks and normalisers agree", () => {
+  it("every event `myco hooks install` installs is one its agent's normaliser knows", () => {
+    for (const [agent, spec] of Object.entries(AGENT_HOOKS)) {
+      const known = new Set((AGENT_EVENTS[agent] ?? []).map((e) => e.event))
+      const unknown = spec.events.map((e) => e.name).filter((name) => !known.has(name))
+      expect(unknown, agent).toEqual([])
+    }
   })
 })
