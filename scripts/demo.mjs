@@ -1,17 +1,22 @@
-// The demo: a throw-away project and its supervisor (`myco run`); a session created, fed captured
-// events over the supervisor's socket (as an agent's hooks do), and walked through its whole
-// lifecycle with the real `myco` CLI; what a watcher saw meanwhile; the session, its history and
-// the supervision tree. Every command is printed before it runs.
+// The demo: a throw-away project with myco's hooks installed for Claude Code and its supervisor
+// (`myco run`); a recorded Claude Code session replayed through the real hook (the guard
+// .agents/myco-run.cjs, exactly as Claude Code runs it, payloads on stdin); the session as myco
+// stored it; the supervisor stopped, the session resumed meanwhile (the hooks spool), and a new
+// supervisor draining the spool; the rest of the lifecycle by hand; what a watcher saw. Every
+// command is printed before it runs.
 import { execFileSync, spawn, spawnSync } from "node:child_process"
-import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync } from "node:fs"
-import net from "node:net"
+import { existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import path from "node:path"
 import { fileURLToPath } from "node:url"
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)))
 const bin = path.join(root, "dist", "myco.cjs")
-if (!existsSync(bin)) execFileSync(process.execPath, [path.join(root, "scripts", "build.mjs")], { stdio: "inherit" })
+if (!existsSync(bin) || !existsSync(path.join(root, "dist", "myco-hook.cjs"))) {
+  execFileSync(process.execPath, [path.join(root, "scripts", "build.mjs")], { stdio: "inherit" })
+}
+/** A Claude Code session recorded from the real CLI: one `{event, payload}` per hook call. */
+const recording = path.join(root, "test", "fixtures", "agents", "claude-code", "recorded-session.jsonl")
 
 const project = realpathSync(mkdtempSync(path.join(tmpdir(), "myco-demo-")))
 const env = { ...process.env, MYCO_HOME: path.join(project, ".myco-home"), MYCO_VAULT_DIR: "" }
@@ -40,65 +45,90 @@ const background = (...args) => {
   return { child, output, exited }
 }
 
-/** Sends one Capture request over the socket, as an agent's hook would, and returns the outcomes. */
-const capture = (socket, events) =>
-  new Promise((resolve, reject) => {
-    const s = net.connect(socket)
-    let buffered = ""
-    s.setEncoding("utf8")
-    s.on("data", (chunk) => {
-      buffered += chunk
-      const line = buffered.split("\n")[0]
-      if (buffered.includes("\n")) {
-        s.end()
-        const reply = JSON.parse(line)
-        if ("ok" in reply) resolve(reply.ok)
-        else reject(new Error(JSON.stringify(reply.error)))
-      }
-    })
-    s.on("error", reject)
-    s.on("connect", () => s.write(`${JSON.stringify({ id: 1, request: { _tag: "Capture", events } })}\n`))
+/** Starts the supervisor and waits until it serves. */
+const startSupervisor = async () => {
+  const started = background("run")
+  const daemonJson = path.join(project, ".myco", "run", "daemon.json")
+  for (let i = 0; !existsSync(daemonJson); i++) {
+    if (i > 200) throw new Error(`myco run did not start: ${started.output.stderr}`)
+    await sleep(50)
+  }
+  return started
+}
+
+/**
+ * Runs one hook as Claude Code does: `node "$CLAUDE_PROJECT_DIR"/.agents/myco-run.cjs <Event>
+ * --agent claude-code`, the payload on stdin. Returns its exit code, stdout and wall time.
+ */
+const hook = (event, payload, extraEnv = {}) => {
+  const start = process.hrtime.bigint()
+  const result = spawnSync(process.execPath, [path.join(project, ".agents", "myco-run.cjs"), event, "--agent", "claude-code"], {
+    cwd: project,
+    env: { ...env, CLAUDE_PROJECT_DIR: project, ...extraEnv },
+    input: JSON.stringify(payload),
+    encoding: "utf8"
   })
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr, ms: Number(process.hrtime.bigint() - start) / 1e6 }
+}
+
+const spoolFiles = () => readdirSync(path.join(project, ".myco", "spool")).filter((f) => f.endsWith(".json"))
 
 let supervisor
 let watcher
 try {
   process.stdout.write(`demo project: ${project}\n`)
   myco("init")
+  myco("hooks", "install", "--agent", "claude-code")
 
-  supervisor = background("run")
-  const daemonJson = path.join(project, ".myco", "run", "daemon.json")
-  for (let i = 0; !existsSync(daemonJson); i++) {
-    if (i > 200) throw new Error(`myco run did not start: ${supervisor.output.stderr}`)
-    await sleep(50)
-  }
-  const { socket } = JSON.parse(readFileSync(daemonJson, "utf8"))
+  supervisor = await startSupervisor()
   watcher = background("session", "watch")
   while (!watcher.output.stderr.includes("watching")) await sleep(20)
 
-  myco("session", "create", "--agent", "claude-code", "--title", "demo session")
-  const [{ id }] = JSON.parse(run(true, ["session", "list", "--json", "--limit", "1"]))
+  const calls = readFileSync(recording, "utf8")
+    .trim()
+    .split("\n")
+    .map((line) => JSON.parse(line.replaceAll("/home/dev/project", project)))
+  const id = calls[0].payload.session_id
+  process.stdout.write(`\n(replaying a recorded Claude Code session: ${calls.length} hook calls through .agents/myco-run.cjs)\n`)
+  for (const { event, payload } of calls) {
+    const r = hook(event, payload)
+    const detail = payload.prompt ?? payload.tool_name ?? payload.source ?? payload.reason ?? payload.trigger ?? ""
+    process.stdout.write(`  ${event.padEnd(20)} ${String(detail).slice(0, 48).padEnd(48)} exit ${r.status}  ${r.ms.toFixed(0)} ms\n`)
+    if (r.status !== 0 || r.stdout !== "") throw new Error(`hook ${event}: exit ${r.status}, stdout ${JSON.stringify(r.stdout)}, ${r.stderr}`)
+  }
+  myco("session", "show", id)
 
-  const at = () => new Date().toISOString()
-  const events = [
-    { idempotencyId: `${id}-1`, sessionId: id, kind: "prompt", at: at(), payload: { prompt: "add a test for the parser" } },
-    { idempotencyId: `${id}-2`, sessionId: id, kind: "tool_use", at: at(), payload: { tool: "Read", input: { file_path: "src/parser.ts" } } },
-    { idempotencyId: `${id}-3`, sessionId: id, kind: "turn_end", at: at(), payload: {} }
+  myco("stop")
+  await supervisor.exited
+  supervisor = undefined
+  process.stdout.write(`\n(no supervisor now; the user resumes the session: the hooks spool their events, exit 0 at once)\n`)
+  const resumed = [
+    ["SessionStart", { ...calls[0].payload, source: "resume" }],
+    ["UserPromptSubmit", { ...calls[1].payload, hook_event_name: "UserPromptSubmit", prompt: "One more thing: add a title to notes.txt." }]
   ]
-  process.stdout.write(`\n(3 events sent over the socket, as an agent's hook would, then one of them again)\n`)
-  for (const o of await capture(socket, events)) process.stdout.write(`  ${o.idempotencyId}: seq ${o.seq}, duplicate ${o.duplicate}\n`)
-  for (const o of await capture(socket, [events[1]])) process.stdout.write(`  ${o.idempotencyId}: seq ${o.seq}, duplicate ${o.duplicate} (a retry, stored once)\n`)
+  for (const [event, payload] of resumed) {
+    const r = hook(event, payload, { MYCO_HOOK_AUTOSTART: "0" })
+    process.stdout.write(`  ${event.padEnd(20)} exit ${r.status}  ${r.ms.toFixed(0)} ms\n`)
+  }
+  process.stdout.write(`\n$ ls .myco/spool\n${spoolFiles().join("\n")}\n`)
+  myco("doctor")
 
-  myco("session", "complete", id, "--reason", "SessionEnd from the agent")
+  supervisor = await startSupervisor()
+  for (let i = 0; spoolFiles().length > 0; i++) {
+    if (i > 200) throw new Error("the spool was not drained")
+    await sleep(50)
+  }
+  process.stdout.write(`\n(the new supervisor drained the spool: the session was reopened by the resume)\n`)
+  myco("session", "history", id)
+
+  myco("session", "complete", id, "--reason", "the user is done")
   myco("session", "process", id, "--reason", "intelligence tasks succeeded")
   myco("session", "archive", id, "--reason", "older than the archive policy")
   myco("status")
-  myco("session", "show", id)
-  myco("session", "history", id)
 
+  process.stdout.write(`\n(what \`myco session watch\` printed meanwhile)\n${watcher.output.stdout}`)
   watcher.child.kill("SIGINT")
   await watcher.exited
-  process.stdout.write(`\n(what \`myco session watch\` printed meanwhile)\n${watcher.output.stdout}`)
   watcher = undefined
 
   myco("stop")
