@@ -11,7 +11,6 @@
  *
  * It loads no Effect, CLI or supervisor code: only Node's modules and the small ones beside it.
  */
-import { spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as net from "node:net"
 import * as path from "node:path"
@@ -159,7 +158,7 @@ const deliver = (socketPath: string | undefined, frame: string, timeoutMs: numbe
  * Starts `myco run` for the vault, detached, unless a start was asked for a moment ago. Two hooks
  * may both start one: the vault lock lets exactly one serve. The hook does not wait for it.
  */
-const startSupervisor = (vaultDir: string): void => {
+const startSupervisor = async (vaultDir: string): Promise<void> => {
   if (process.env["MYCO_HOOK_AUTOSTART"] === "0") return
   const myco = path.join(__dirname, "myco.cjs")
   if (!fs.existsSync(myco)) return
@@ -175,6 +174,8 @@ const startSupervisor = (vaultDir: string): void => {
   const logs = path.join(vaultDir, "logs")
   fs.mkdirSync(logs, { recursive: true })
   const log = fs.openSync(path.join(logs, "autostart.log"), "a")
+  // Loaded here only: the hook's usual path does not pay for it.
+  const { spawn } = await import("node:child_process")
   const child = spawn(process.execPath, [myco, "run", "--vault", vaultDir], {
     detached: true,
     stdio: ["ignore", log, log],
@@ -229,7 +230,7 @@ export const runHook = async (argv: ReadonlyArray<string>): Promise<void> => {
     }
     if (delivery.supervisorDown) {
       try {
-        startSupervisor(vault.dir)
+        await startSupervisor(vault.dir)
       } catch (error) {
         warn(`cannot start the supervisor: ${error instanceof Error ? error.message : String(error)}`)
       }

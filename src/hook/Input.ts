@@ -5,6 +5,7 @@
  * is empty, not JSON, binary or unreadable is still delivered, described, so that it is recorded.
  */
 import * as fs from "node:fs"
+import { isatty } from "node:tty"
 import type { HookInputWire } from "./Wire.js"
 
 /** Largest payload the hook keeps whole. */
@@ -41,7 +42,8 @@ export const parseInput = (buffer: Buffer, total: number, from: "stdin" | "argv"
  */
 export const readStdin = (): Promise<ReadInput> =>
   new Promise((resolve) => {
-    if (process.stdin.isTTY === true) return resolve({ input: { status: "empty", bytes: 0, from: "stdin" }, payload: null })
+    // isatty, not process.stdin.isTTY: touching process.stdin builds the stream this avoids.
+    if (isatty(0)) return resolve({ input: { status: "empty", bytes: 0, from: "stdin" }, payload: null })
     const chunks: Array<Buffer> = []
     let kept = 0
     let total = 0
