@@ -2,7 +2,9 @@
  * The session actor: one per live session, a child of the sessions' dynamic supervisor, addressed
  * by session id through a registry that passivates it when idle. It is the serialisation point of
  * its session: captures are queued for the writer in the order they arrive, and transitions go
- * through the lifecycle one at a time, each published to watchers once committed.
+ * through the lifecycle one at a time, each published to watchers once committed. Hook events
+ * also drive the lifecycle here, in their order: the first creates the session, a resume reopens
+ * it, the end completes it once that event is stored.
  *
  * Its state is only the session id: the database is the source of truth, and the lifecycle's
  * compare-and-set protects every transition, so a restarted or reactivated actor needs nothing

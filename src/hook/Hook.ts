@@ -32,6 +32,9 @@ const AUTOSTART_BACKOFF_MS = 10_000
 
 const AGENT_NAME = /^[a-z][a-z0-9-]{0,31}$/
 
+/** The signals by which an agent ends a hook it no longer waits for. */
+const TERMINATING_SIGNALS = ["SIGTERM", "SIGINT", "SIGHUP"] as const
+
 /**
  * A fresh idempotency id: time, pid and 104 random bits. Not a UUID from node:crypto, whose
  * loading alone costs the hook more than a millisecond.
@@ -217,17 +220,27 @@ export const runHook = async (argv: ReadonlyArray<string>): Promise<void> => {
     payload: read.payload
   }
   const frame = encodeHookFrame(event)
+  const spool = () => {
+    try {
+      spoolEvent(path.join(vault.dir, "spool"), startedAtMs, idempotencyId, JSON.stringify(event))
+    } catch (error) {
+      warn(`event not recorded: cannot write the spool of ${vault.dir}: ${error instanceof Error ? error.message : String(error)}`)
+    }
+  }
+  // An agent that gives up on the hook (its timeout, its own exit) terminates it: the event is
+  // spooled before going, whether or not the supervisor had it already (a replay is harmless).
+  const onSignal = () => {
+    spool()
+    process.exit(0)
+  }
+  for (const signal of TERMINATING_SIGNALS) process.once(signal, onSignal)
   const timeout = Number(process.env["MYCO_HOOK_TIMEOUT_MS"] ?? DEFAULT_TIMEOUT_MS)
   const delivery: Delivery =
     Buffer.byteLength(frame) > MAX_FRAME_BYTES
       ? { _tag: "Spool", reason: "too large for one frame", supervisorDown: false }
       : await deliver(socketOf(vault.dir), frame, Number.isFinite(timeout) && timeout > 0 ? timeout : DEFAULT_TIMEOUT_MS)
   if (delivery._tag === "Spool") {
-    try {
-      spoolEvent(path.join(vault.dir, "spool"), startedAtMs, idempotencyId, JSON.stringify(event))
-    } catch (error) {
-      warn(`event not recorded: cannot write the spool of ${vault.dir}: ${error instanceof Error ? error.message : String(error)}`)
-    }
+    spool()
     if (delivery.supervisorDown) {
       try {
         await startSupervisor(vault.dir)
@@ -236,5 +249,6 @@ export const runHook = async (argv: ReadonlyArray<string>): Promise<void> => {
       }
     }
   }
+  for (const signal of TERMINATING_SIGNALS) process.off(signal, onSignal)
   process.stdout.write(reply)
 }

@@ -2,12 +2,14 @@
  * The hook binary for real: built dist/myco-hook.cjs processes fed like an agent feeds them, a
  * real supervisor (or none), the vault's SQLite file read back.
  */
+import { spawn } from "node:child_process"
 import * as fs from "node:fs"
+import * as net from "node:net"
 import * as path from "node:path"
 import { afterEach, beforeEach, describe, expect, it } from "vitest"
 import { myco, mycoJson, tempProject, type TempProject } from "../support/cli.js"
 import { type RunningDaemon, startDaemon } from "../support/daemon.js"
-import { claudePayload, eventually, hookEnv, runHook, spooled, storedEvents, unattributedEvents } from "../support/hook.js"
+import { claudePayload, eventually, hookBin, hookEnv, runHook, spooled, storedEvents, unattributedEvents } from "../support/hook.js"
 
 let project: TempProject
 let daemon: RunningDaemon | undefined
@@ -231,5 +233,60 @@ describe("hook without a supervisor", () => {
     const result = myco(["hook", "SessionStart", "--agent", "claude-code"], { cwd: project.dir, env: hookEnv(project) })
     expect(result.status).toBe(0)
     expect(spooled(project)).toHaveLength(1)
+  })
+})
+
+describe("hook with a supervisor that does not answer", () => {
+  /** A peer on the vault's socket that accepts connections and never replies. */
+  const silentPeer = async () => {
+    const socket = path.join(project.dir, ".myco", "run", "myco.sock")
+    let accepted = 0
+    const peers: Array<net.Socket> = []
+    const server = net.createServer((peer) => {
+      accepted++
+      peers.push(peer)
+    })
+    await new Promise<void>((resolve) => server.listen(socket, resolve))
+    return {
+      accepted: () => accepted,
+      close: () => {
+        for (const peer of peers) peer.destroy()
+        server.close()
+      }
+    }
+  }
+
+  it("spools the event once its wait for the acknowledgement is over, and exits 0", async () => {
+    const peer = await silentPeer()
+    try {
+      const result = await runHook(
+        ["UserPromptSubmit", "--agent", "claude-code"],
+        claudePayload("UserPromptSubmit", "silent", project.dir, { prompt: "anyone there?" }),
+        { cwd: project.dir, env: { ...hookEnv(project), MYCO_HOOK_TIMEOUT_MS: "300" } }
+      )
+      expect(result).toMatchObject({ status: 0, stdout: "" })
+      expect(spooled(project)).toHaveLength(1)
+    } finally {
+      peer.close()
+    }
+  })
+
+  it("spools the event when the agent terminates the hook while it waits", async () => {
+    const peer = await silentPeer()
+    try {
+      const child = spawn(process.execPath, [hookBin, "UserPromptSubmit", "--agent", "claude-code"], {
+        cwd: project.dir,
+        env: { ...hookEnv(project), MYCO_HOOK_TIMEOUT_MS: "60000" }
+      })
+      child.stdin.end(claudePayload("UserPromptSubmit", "silent", project.dir, { prompt: "still there?" }))
+      const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)))
+      // Once it is connected and waiting, the agent gives up on it.
+      await eventually(() => peer.accepted() > 0, 10_000, "the hook to connect")
+      child.kill("SIGTERM")
+      expect(await exited).toBe(0)
+      expect(spooled(project)).toHaveLength(1)
+    } finally {
+      peer.close()
+    }
   })
 })
