@@ -608,10 +608,12 @@ export const doctorCommand = Command.make(
         yield* out.json(Schema.encodeSync(Schema.Array(CheckResult))(results))
       } else {
         for (const [check, did] of fixed) yield* out.line(`fixed ${check}: ${did}`)
+        const width = Math.max(12, ...results.map((r) => r.check.length))
+        const indent = " ".repeat(width + 7)
         for (const r of results) {
-          yield* out.line(`${symbol[r.status]}  ${r.check.padEnd(12)} ${r.detail.split("\n").join("\n" + " ".repeat(19))}`)
-          if (r.status !== "ok" && r.hint !== undefined) yield* out.line(`${" ".repeat(19)}hint: ${r.hint}`)
-          if (r.status !== "ok" && r.fix !== undefined) yield* out.line(`${" ".repeat(19)}fix:  ${r.fix}`)
+          yield* out.line(`${symbol[r.status]}  ${r.check.padEnd(width)} ${r.detail.split("\n").join("\n" + indent)}`)
+          if (r.status !== "ok" && r.hint !== undefined) yield* out.line(`${indent}hint: ${r.hint}`)
+          if (r.status !== "ok" && r.fix !== undefined) yield* out.line(`${indent}fix:  ${r.fix}`)
         }
       }
       const failed = checks.find((c) => c.result.status === "fail")

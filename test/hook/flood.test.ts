@@ -11,7 +11,7 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 
 const SESSIONS = 8
-const PER_SESSION = 160
+const PER_SESSION = 250
 
 let project: TempProject
 beforeAll(() => {
