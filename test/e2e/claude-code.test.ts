@@ -153,7 +153,7 @@ describe.skipIf(!hookBuilt)("myco with the real Claude Code", () => {
     expect(shown.id).toBe(sessionId)
     expect(shown.agent).toBe("claude-code")
     expect(shown.status).toBe("completed")
-    // myco installs Claude Code's hooks async: they reach the supervisor in any order, so `seq` (the
+    // myco installs Claude Code's tool hooks async: they reach the supervisor in any order, so `seq` (the
     // order of arrival) is not the session's order. `at` (when each hook process started) is close
     // to it, but hooks tens of ms apart can still swap on a busy machine: only events a whole turn
     // apart (the prompts) are checked in order.

@@ -117,9 +117,13 @@ const event = (name: string, async: boolean, captures: string): HookEvent => ({ 
 
 /**
  * Claude Code: `.claude/settings.json` (the shared project settings). Hooks run through the shell
- * with `$CLAUDE_PROJECT_DIR` set to the project. Every capture hook is `async` (Claude Code does
- * not wait for it) except SessionEnd: Claude Code is exiting then, and a background hook could be
- * cut off with it; waiting for it costs nothing interactive.
+ * with `$CLAUDE_PROJECT_DIR` set to the project. Claude Code kills the async hooks still running
+ * when it exits (and may not start an async hook fired just before it exits, in `-p` runs): an
+ * event whose hook is cut off that way is lost. So the events that fire once per turn or session,
+ * close to an exit (SessionStart, UserPromptSubmit, Stop, StopFailure, SessionEnd), are installed
+ * blocking: one hook (tens of ms) per turn, against a turn's seconds. The frequent mid-turn events
+ * (tool uses, subagents, compaction) are `async`, so tool calls never wait for myco; the model
+ * still has to answer after a tool's result, which leaves its hook time to finish.
  */
 const claudeCode: AgentHooks = {
   agent: "claude-code",
@@ -129,12 +133,12 @@ const claudeCode: AgentHooks = {
   layout: "groups",
   skeleton: {},
   events: [
-    event("SessionStart", true, "session start, with its source (startup, resume, clear, compact)"),
-    event("UserPromptSubmit", true, "prompts"),
+    event("SessionStart", false, "session start, with its source (startup, resume, clear, compact)"),
+    event("UserPromptSubmit", false, "prompts"),
     event("PostToolUse", true, "tool uses with their responses"),
     event("PostToolUseFailure", true, "tool failures"),
-    event("Stop", true, "turn end, with the last answer"),
-    event("StopFailure", true, "turn failure (API error)"),
+    event("Stop", false, "turn end, with the last answer"),
+    event("StopFailure", false, "turn failure (API error)"),
     event("SubagentStart", true, "subagent start"),
     event("SubagentStop", true, "subagent stop"),
     event("PreCompact", true, "compaction (manual or auto)"),
@@ -146,8 +150,8 @@ const claudeCode: AgentHooks = {
     hooks: [{ type: "command", command, ...(e.async ? { async: true } : {}), timeout: TIMEOUT_SECONDS }]
   }),
   limitations: [
-    "SessionEnd is installed blocking (bounded by a 10 s timeout): Claude Code is exiting, and an async hook could be cut off with it",
-    "async hooks run concurrently, so events can reach myco slightly out of order"
+    "Claude Code kills async hooks still running when it exits: session start, prompts, turn ends and session end are installed blocking (one hook per turn, bounded by a 10 s timeout) so that the last turn is not lost",
+    "tool uses, subagents and compaction are async: they run concurrently, so they can reach myco slightly out of order (shown in the order the hooks started)"
   ],
   docs: ["https://code.claude.com/docs/en/hooks", "https://code.claude.com/docs/en/settings"]
 }
