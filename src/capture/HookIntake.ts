@@ -63,9 +63,33 @@ const storedPayload = (hook: HookEvent, normalized: NormalizedEvent, sessionId: 
 
 const eventKind = Schema.decodeSync(EventKind)
 
+/** The session id fields agents put first in their payloads (see agents/). */
+const SESSION_ID_IN_HEAD = /"(?:session_id|sessionId|conversation_id|trajectory_id|thread-id)"\s*:\s*"([^"\\]{1,512})"/
+
+/**
+ * What can be said of an input the hook could not parse (over its size cap, cut short): when its
+ * beginning names the session, the event still belongs to it, with its kind from the event name
+ * and its content reduced to what the hook kept.
+ */
+const fromHead = (hook: HookEvent): NormalizedEvent | undefined => {
+  const agentSessionId = hook.input.head === undefined ? undefined : SESSION_ID_IN_HEAD.exec(hook.input.head)?.[1]
+  if (agentSessionId === undefined) return undefined
+  const { kind } = normalize(hook.agent, hook.event, {})
+  return {
+    kind,
+    agentSessionId,
+    source: null,
+    cwd: null,
+    transcriptPath: null,
+    data: {},
+    extra: {},
+    warnings: [`the payload could not be read whole (${hook.input.status}, ${hook.input.bytes} bytes): only its beginning is kept, under input.head`]
+  }
+}
+
 /** Normalises a delivered hook event and says where it goes. */
 export const prepareHookEvent = (hook: HookEvent): SessionHookEvent | UnattributedHookEvent => {
-  const normalized = normalize(hook.agent, hook.event, hook.payload)
+  const normalized = (hook.payload === null ? fromHead(hook) : undefined) ?? normalize(hook.agent, hook.event, hook.payload)
   const warnings = [...normalized.warnings]
   if (hook.input.status !== "ok") warnings.push(`hook input ${hook.input.status} (${hook.input.bytes} bytes)`)
   if (normalized.agentSessionId === null || normalized.agentSessionId === "") {

@@ -163,6 +163,24 @@ describe("hook with a running supervisor", () => {
   })
 })
 
+describe("hook with an oversized payload", () => {
+  it("keeps the event in its session, named from the payload's beginning, with what was kept", async () => {
+    daemon = await startDaemon(project)
+    const id = "oversized-session"
+    const payload = claudePayload("PostToolUse", id, project.dir, { tool_name: "Read", tool_response: "x".repeat(9 * 1024 * 1024) })
+    const result = await runHook(["PostToolUse", "--agent", "claude-code"], payload, opts())
+    expect(result).toMatchObject({ status: 0, stdout: "" })
+    await eventually(() => spooled(project).length === 0, 10_000, "the spool to be drained")
+    const [event] = show(id).events
+    expect(event?.kind).toBe("tool.use")
+    expect(event?.payload).toMatchObject({
+      input: { status: "oversize", bytes: Buffer.byteLength(payload), from: "stdin" },
+      warnings: [expect.stringContaining("could not be read whole")]
+    })
+    expect(unattributedEvents(project)).toEqual([])
+  })
+})
+
 describe("hook without a supervisor", () => {
   it("spools every event, exits 0, and the next supervisor drains them exactly once", async () => {
     const sessions = ["down-a", "down-b"]
