@@ -97,7 +97,22 @@ export interface DaemonOptions {
 
 /** How many spooled events are submitted before waiting for their commits. */
 const SPOOL_CHUNK = 256
-const decodeSpooled = Schema.decodeUnknownSync(HookEvent)
+const decodeHookEvent = Schema.decodeUnknownEither(HookEvent)
+
+/** A spooled file's event, or why it is not one. */
+const decodeSpooled = (text: string): Either.Either<HookEvent, string> => {
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch (cause) {
+    return Either.left(`not JSON: ${cause instanceof Error ? cause.message : String(cause)}`)
+  }
+  return Either.mapLeft(decodeHookEvent(json), (error) => ParseResult.TreeFormatter.formatErrorSync(error).split("\n").slice(0, 3).join(" "))
+}
+
+/** Whether a file-system error says the file is not there. */
+const isMissing = (error: unknown): boolean =>
+  typeof error === "object" && error !== null && "code" in error && error.code === "ENOENT"
 
 const encodeSessions = (sessions: ReadonlyArray<Session>) => sessions.map(sessionToJson)
 const encodeHistory = Schema.encodeSync(Schema.Array(TransitionRecord))
@@ -447,16 +462,22 @@ const serveVault = (
      * a hook event is moved to spool/rejected/, never deleted.
      */
     const drainSpool = Effect.gen(function* () {
-      const names = yield* Effect.try({
-        try: () => fs.readdirSync(paths.spool),
-        catch: (cause) => cause
-      }).pipe(Effect.catchAll(() => Effect.succeed<ReadonlyArray<string>>([])))
+      const listed = yield* Effect.either(Effect.try(() => fs.readdirSync(paths.spool)))
+      if (Either.isLeft(listed)) {
+        // No spool directory is an empty spool; anything else is worth saying, and trying again.
+        if (!isMissing(listed.left.error)) yield* Effect.logWarning(`spool: cannot list ${paths.spool}: ${String(listed.left.error)}`)
+        return
+      }
+      const names = listed.right
       const now = yield* Clock.currentTimeMillis
       for (const name of names) {
         // A hook that died between writing and renaming left its temporary file: gone after a minute.
         if (!name.startsWith(".")) continue
         const file = path.join(paths.spool, name)
-        yield* Effect.try(() => (now - fs.statSync(file).mtimeMs > 60_000 ? fs.rmSync(file, { force: true }) : undefined)).pipe(Effect.ignore)
+        const removed = yield* Effect.either(Effect.try(() => (now - fs.statSync(file).mtimeMs > 60_000 ? fs.rmSync(file, { force: true }) : undefined)))
+        if (Either.isLeft(removed) && !isMissing(removed.left.error)) {
+          yield* Effect.logWarning(`spool: cannot remove the stale ${name}: ${String(removed.left.error)}`)
+        }
       }
       const files = names.filter((name) => SPOOL_FILE.test(name)).sort()
       let drained = 0
@@ -465,7 +486,13 @@ const serveVault = (
         let interrupted = false
         for (const name of files.slice(start, start + SPOOL_CHUNK)) {
           const file = path.join(paths.spool, name)
-          const decoded = yield* Effect.try(() => decodeSpooled(JSON.parse(fs.readFileSync(file, "utf8")))).pipe(Effect.either)
+          const text = yield* Effect.either(Effect.try(() => fs.readFileSync(file, "utf8")))
+          if (Either.isLeft(text)) {
+            // Gone meanwhile (another pass took it), or unreadable for now: not the file's fault.
+            if (!isMissing(text.left.error)) yield* Effect.logWarning(`spool: cannot read ${name}: ${String(text.left.error)}; retried later`)
+            continue
+          }
+          const decoded = decodeSpooled(text.right)
           if (Either.isLeft(decoded)) {
             yield* rejectSpooled(file, decoded.left)
             continue
@@ -481,27 +508,35 @@ const serveVault = (
         }
         for (const [file, wait] of waits) {
           const committed = yield* Effect.either(wait)
-          if (Either.isRight(committed)) {
-            fs.rmSync(file, { force: true })
-            drained++
-          } else {
+          if (Either.isLeft(committed)) {
             yield* Effect.logWarning(`spool: ${path.basename(file)} not committed; retried later`)
+            continue
           }
+          drained++
+          // Left behind, it is only replayed as a duplicate on the next pass.
+          const removed = yield* Effect.either(Effect.try(() => fs.rmSync(file, { force: true })))
+          if (Either.isLeft(removed)) yield* Effect.logWarning(`spool: cannot remove ${path.basename(file)}: ${String(removed.left.error)}`)
         }
         if (interrupted) break
       }
       if (drained > 0) yield* Effect.logInfo(`spool: ${drained} events drained`)
     })
 
-    const rejectSpooled = (file: string, cause: unknown) =>
+    /** Moves a spooled file that is not a hook event to spool/rejected/, where doctor reports it. */
+    const rejectSpooled = (file: string, reason: string) =>
       Effect.gen(function* () {
         const rejected = path.join(paths.spool, "rejected")
-        yield* Effect.try(() => {
-          fs.mkdirSync(rejected, { recursive: true, mode: 0o700 })
-          fs.renameSync(file, path.join(rejected, path.basename(file)))
-        }).pipe(Effect.ignore)
-        const reason = cause instanceof ParseResult.ParseError ? ParseResult.TreeFormatter.formatErrorSync(cause).split("\n")[0] : String(cause)
-        yield* Effect.logWarning(`spool: ${path.basename(file)} is not a hook event (${reason}): moved to spool/rejected/`)
+        const moved = yield* Effect.either(
+          Effect.try(() => {
+            fs.mkdirSync(rejected, { recursive: true, mode: 0o700 })
+            fs.renameSync(file, path.join(rejected, path.basename(file)))
+          })
+        )
+        yield* Effect.logWarning(
+          Either.isRight(moved)
+            ? `spool: ${path.basename(file)} is not a hook event (${reason}): moved to spool/rejected/`
+            : `spool: ${path.basename(file)} is not a hook event (${reason}) and cannot be moved aside: ${String(moved.left.error)}`
+        )
       })
 
     const spoolWorker = ChildSpec.worker(
