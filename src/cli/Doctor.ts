@@ -11,7 +11,8 @@ import { Effect, Either, Exit, Layer, Option, ParseResult, Schema } from "effect
 import { replayHistory, type TransitionRecord } from "../domain/Session.js"
 import { mapSqlErrors } from "../store/Failures.js"
 import { knownMigrationIds } from "../store/Migrations.js"
-import { appliedMigrations, DatabaseSettings, decodeTransitionRecords, layerDatabase, migrate } from "../store/Sqlite.js"
+import { EventStore } from "../store/SessionStore.js"
+import { appliedMigrations, DatabaseSettings, decodeTransitionRecords, layerDatabase, layerEventStore, migrate } from "../store/Sqlite.js"
 import { defaultConfig, type MycoConfig } from "../vault/Config.js"
 import { ProjectFile, projectId } from "../vault/Identity.js"
 import { ensureDirectories, vaultDirectories } from "../vault/Init.js"
@@ -291,25 +292,19 @@ const checkLineage = Effect.gen(function* () {
 
 /** Hook events that named no session: kept, and worth a look at the hooks that sent them. */
 const checkUnattributed = Effect.gen(function* () {
-  const sql = yield* SqlClient
-  const { filename } = yield* DatabaseSettings
-  const rows = yield* sql<{ readonly n: number; readonly agent: string | null; readonly event: string | null; readonly reason: string | null }>`
-    SELECT (SELECT count(*) FROM unattributed) AS n, agent, event, reason
-    FROM (SELECT 1) LEFT JOIN (SELECT agent, event, reason FROM unattributed ORDER BY received_at DESC LIMIT 1)`.pipe(
-    mapSqlErrors("sqlite.unattributed", filename)
-  )
-  const row = rows[0]
-  if (row === undefined || row.n === 0) return ok("unattributed", "every hook event named its session")
+  const events = yield* EventStore
+  const { count, newest } = yield* events.unattributedSummary
+  if (count === 0 || newest === null) return ok("unattributed", "every hook event named its session")
   return {
     result: {
       check: "unattributed",
       status: "warn" as const,
-      detail: `${row.n} hook events named no session and are kept apart (newest: ${row.agent ?? "?"} ${row.event ?? "?"}, ${row.reason ?? "?"})`,
+      detail: `${count} hook events named no session and are kept apart (newest: ${newest.agent} ${newest.event}, ${newest.reason})`,
       hint: "a hook got empty or malformed input, or is installed for the wrong agent: check the agent's hook config",
       fix: "myco hooks status"
     }
   }
-})
+}).pipe(Effect.provide(layerEventStore))
 
 /** Events hooks spooled: drained by a running supervisor; waiting otherwise. */
 const checkSpool = (vault: ResolvedVault, supervisorRuns: boolean): ReadonlyArray<Check> => {

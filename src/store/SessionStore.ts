@@ -61,9 +61,17 @@ export class EventStore extends Context.Tag("myco/EventStore")<
     readonly seen: (idempotencyId: IdempotencyId) => Effect.Effect<boolean, StoreFailure>
     /** Stores an event that names no session; a repeated idempotency id is not stored again. */
     readonly appendUnattributed: (event: UnattributedEvent) => Effect.Effect<{ readonly duplicate: boolean }, StoreFailure>
-    /** How many unattributed events there are, and the newest one's reason and time. */
+    /** How many unattributed events there are, and the newest one's agent, event, reason and time. */
     readonly unattributedSummary: Effect.Effect<
-      { readonly count: number; readonly newest: { readonly reason: string; readonly receivedAt: DateTime.Utc } | null },
+      {
+        readonly count: number
+        readonly newest: {
+          readonly agent: string
+          readonly event: string
+          readonly reason: string
+          readonly receivedAt: DateTime.Utc
+        } | null
+      },
       StoreFailure
     >
     /** A session's events in sequence order, from `afterSeq` (exclusive), at most `limit`. */

@@ -544,17 +544,23 @@ export const layerEventStore: Layer.Layer<EventStore, never, SqlClient | Databas
         retryTransient(settings.retry)
       )
 
-    const unattributedSummary = sql<{ readonly count: number; readonly reason: string | null; readonly received_at: number | null }>`
-      SELECT (SELECT count(*) FROM unattributed) AS count, reason, received_at
-      FROM (SELECT 1) LEFT JOIN (SELECT reason, received_at FROM unattributed ORDER BY received_at DESC LIMIT 1)`.pipe(
+    const unattributedSummary = sql<{
+      readonly count: number
+      readonly agent: string | null
+      readonly event: string | null
+      readonly reason: string | null
+      readonly received_at: number | null
+    }>`
+      SELECT (SELECT count(*) FROM unattributed) AS count, agent, event, reason, received_at
+      FROM (SELECT 1) LEFT JOIN (SELECT agent, event, reason, received_at FROM unattributed ORDER BY received_at DESC LIMIT 1)`.pipe(
       Effect.map((rows) => {
         const row = rows[0]
         return {
           count: row?.count ?? 0,
           newest:
-            row?.reason === null || row?.reason === undefined || row.received_at === null
+            row === undefined || row.agent === null || row.event === null || row.reason === null || row.received_at === null
               ? null
-              : { reason: row.reason, receivedAt: DateTime.unsafeMake(row.received_at) }
+              : { agent: row.agent, event: row.event, reason: row.reason, receivedAt: DateTime.unsafeMake(row.received_at) }
         }
       }),
       mapSqlErrors("sqlite.unattributed.summary", file),

@@ -51,20 +51,32 @@ export const myco = (
   return { status: result.status, stdout: result.stdout, stderr: result.stderr }
 }
 
-/** Starts `myco args...` without waiting; resolves when it exits. */
-export const mycoAsync = (
+/** Runs `node script args...` with `stdin` (a string, bytes, or nothing at all); resolves when it exits. */
+export const runNode = (
+  script: string,
   args: ReadonlyArray<string>,
+  stdin: string | Buffer | undefined,
   options: { readonly cwd: string; readonly env: NodeJS.ProcessEnv }
 ): Promise<RunResult> =>
   new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [mycoBin, ...args], { cwd: options.cwd, env: options.env })
+    const child = spawn(process.execPath, [script, ...args], { cwd: options.cwd, env: options.env })
     let stdout = ""
     let stderr = ""
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()))
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()))
     child.on("error", reject)
     child.on("close", (status) => resolve({ status, stdout, stderr }))
+    // A process that has what it needs may exit before reading everything: that is not a failure.
+    child.stdin.on("error", () => undefined)
+    if (stdin !== undefined) child.stdin.write(stdin)
+    child.stdin.end()
   })
+
+/** Starts `myco args...` without waiting; resolves when it exits. */
+export const mycoAsync = (
+  args: ReadonlyArray<string>,
+  options: { readonly cwd: string; readonly env: NodeJS.ProcessEnv }
+): Promise<RunResult> => runNode(mycoBin, args, undefined, options)
 
 /** Runs myco and parses its stdout as JSON, failing loudly with its stderr when it did not succeed. */
 export const mycoJson = (

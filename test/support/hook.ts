@@ -2,12 +2,11 @@
  * Running the built hook binary (dist/myco-hook.cjs) as an agent runs it: a real process, its
  * payload on stdin, in a temp project.
  */
-import { spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import Database from "better-sqlite3"
 import { Schema } from "effect"
-import { repoRoot, type RunResult, type TempProject } from "./cli.js"
+import { repoRoot, runNode, type RunResult, type TempProject } from "./cli.js"
 
 /** The built hook binary. */
 export const hookBin = path.join(repoRoot, "dist", "myco-hook.cjs")
@@ -17,20 +16,7 @@ export const runHook = (
   args: ReadonlyArray<string>,
   stdin: string | Buffer | undefined,
   options: { readonly cwd: string; readonly env: NodeJS.ProcessEnv }
-): Promise<RunResult> =>
-  new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [hookBin, ...args], { cwd: options.cwd, env: options.env })
-    let stdout = ""
-    let stderr = ""
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()))
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()))
-    child.on("error", reject)
-    child.on("close", (status) => resolve({ status, stdout, stderr }))
-    // A hook that has what it needs may exit before reading everything: that is not a failure.
-    child.stdin.on("error", () => undefined)
-    if (stdin !== undefined) child.stdin.write(stdin)
-    child.stdin.end()
-  })
+): Promise<RunResult> => runNode(hookBin, args, stdin, options)
 
 /** A Claude Code hook payload, as Claude Code writes it on stdin. */
 export const claudePayload = (event: string, sessionId: string, cwd: string, fields: Record<string, unknown> = {}): string =>
