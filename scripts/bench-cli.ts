@@ -13,7 +13,7 @@ import { DateTime, Effect, Layer } from "effect"
 import { AgentName, deriveSessionId, MachineId, ProjectId } from "../src/domain/Ids.js"
 import { applyTransition, createSession } from "../src/domain/Session.js"
 import { SessionStore } from "../src/store/SessionStore.js"
-import { layerDatabase, layerSessionStore } from "../src/store/Sqlite.js"
+import { layerDatabase, layerSessionStore } from "../src/store/sqlite/Sqlite.js"
 import { defaultConfig } from "../src/vault/Config.js"
 import { interleave, quantile, round, timeProcess } from "./lib/timing.js"
 

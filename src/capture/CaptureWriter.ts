@@ -10,8 +10,8 @@ import { Cause, Context, Deferred, Effect, Exit, Layer, Option, PubSub, Queue, R
 import type { SessionNotFound } from "../domain/Errors.js"
 import type { SystemError } from "../domain/Failure.js"
 import type { AppendOutcome, CapturedEvent } from "../domain/Event.js"
-import { ShuttingDown, type WatchItem } from "../domain/Protocol.js"
-import type { StoreFailure } from "../store/Failures.js"
+import { ShuttingDown, type WatchItem } from "../protocol/Protocol.js"
+import type { StoreFailure } from "../store/sqlite/SqliteErrors.js"
 import { EventStore } from "../store/SessionStore.js"
 
 /** Counters of what the writer did. */

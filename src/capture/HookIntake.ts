@@ -8,9 +8,9 @@ import { createHash } from "node:crypto"
 import { Schema } from "effect"
 import { CapturedEvent, EventKind, UnattributedEvent } from "../domain/Event.js"
 import { type AgentName, SESSION_ID_MAX_LENGTH, SessionId } from "../domain/Ids.js"
-import type { HookEvent } from "../domain/Protocol.js"
-import { normalize } from "./agents/index.js"
-import type { CanonicalKind, NormalizedEvent, SessionSource } from "./Normalized.js"
+import type { HookEvent } from "../protocol/Protocol.js"
+import { normalize } from "../agents/index.js"
+import type { CanonicalKind, NormalizedEvent, SessionSource } from "../domain/CanonicalEvent.js"
 
 /** A hook event that belongs to a session, ready for its session actor. */
 export interface SessionHookEvent {

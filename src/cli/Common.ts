@@ -4,12 +4,12 @@
  */
 import { Options } from "@effect/cli"
 import { Effect, Layer, Option } from "effect"
-import { connectIfRunning } from "../daemon/Client.js"
+import { connectIfRunning } from "../protocol/Client.js"
 import { ConfigError } from "../domain/Failure.js"
 import { layerDirect, type SessionLifecycle } from "../session/Lifecycle.js"
 import { layerRemote } from "../session/Remote.js"
-import type { StoreFailure } from "../store/Failures.js"
-import { layerDatabase, layerSessionStore } from "../store/Sqlite.js"
+import type { StoreFailure } from "../store/sqlite/SqliteErrors.js"
+import { layerDatabase, layerSessionStore } from "../store/sqlite/Sqlite.js"
 import { readDaemonInfo } from "../vault/RunFiles.js"
 import { layerVaultContext, VaultContext } from "../vault/VaultContext.js"
 

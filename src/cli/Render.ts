@@ -1,7 +1,7 @@
 /** Human-readable renderings of sessions and their history. */
 import { DateTime } from "effect"
 import type { StoredEvent } from "../domain/Event.js"
-import type { WatchItem } from "../domain/Protocol.js"
+import type { WatchItem } from "../protocol/Protocol.js"
 import type { Session, TransitionRecord } from "../domain/Session.js"
 import { table } from "./Output.js"
 

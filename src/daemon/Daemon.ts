@@ -51,21 +51,21 @@ import {
   type Watch,
   WatchItem,
   type WireError
-} from "../domain/Protocol.js"
+} from "../protocol/Protocol.js"
 import { type InvalidTransition, type Session, sessionToJson, type TransitionCommand, TransitionRecord } from "../domain/Session.js"
 import { layerDirect, SessionLifecycle, type TransitionRequest } from "../session/Lifecycle.js"
-import type { StoreFailure } from "../store/Failures.js"
-import { mapSqlErrors } from "../store/Failures.js"
+import type { StoreFailure } from "../store/sqlite/SqliteErrors.js"
+import { mapSqlErrors } from "../store/sqlite/SqliteErrors.js"
 import { EventStore, SessionStore } from "../store/SessionStore.js"
-import { DatabaseSettings, layerDatabase, layerEventStore, layerSessionStore } from "../store/Sqlite.js"
+import { DatabaseSettings, layerDatabase, layerEventStore, layerSessionStore } from "../store/sqlite/Sqlite.js"
 import { acquireVaultLock } from "../vault/Lock.js"
 import { readDaemonInfo, runFiles, writeDaemonInfo } from "../vault/RunFiles.js"
 import type { VaultPaths } from "../vault/Vault.js"
-import { SPOOL_FILE } from "../vault/Spool.js"
+import { SPOOL_FILE } from "../lean/Spool.js"
 import { configuredBoundary, VaultContext } from "../vault/VaultContext.js"
 import { mycoDecider } from "./Decider.js"
-import { type CaptureTicket, type HookTicket, sessionBehavior, type SessionMessage } from "./SessionActor.js"
-import { serve, type SocketServer } from "./SocketServer.js"
+import { type CaptureTicket, type HookTicket, sessionBehavior, type SessionMessage } from "../session/SessionActor.js"
+import { serve, type SocketServer } from "../protocol/Server.js"
 
 /** Another supervisor holds the vault. */
 export class AlreadyRunning extends Data.TaggedError("AlreadyRunning")<{ readonly pid: number | null }> {

@@ -14,11 +14,11 @@
 import * as fs from "node:fs"
 import * as net from "node:net"
 import * as path from "node:path"
-import { preferredSocketPath } from "../vault/SocketPath.js"
+import { preferredSocketPath } from "../lean/SocketPath.js"
 import { parseInput, readStdin, type ReadInput } from "./Input.js"
-import { replyFor } from "./Replies.js"
-import { spoolEvent } from "../vault/Spool.js"
-import { encodeHookFrame, type HookEventWire, readReply } from "./Wire.js"
+import { replyFor } from "../agents/Replies.js"
+import { spoolEvent } from "../lean/Spool.js"
+import { encodeHookFrame, type HookEventWire, readReply } from "../lean/HookWire.js"
 
 /** When this process started: the order in which the agent emitted its hook events. */
 const startedAtMs = Math.floor(performance.timeOrigin)

@@ -6,7 +6,7 @@
  */
 import * as fs from "node:fs"
 import { isatty } from "node:tty"
-import type { HookInputWire } from "./Wire.js"
+import type { HookInputWire } from "../lean/HookWire.js"
 
 /** Largest payload the hook keeps whole. */
 export const MAX_INPUT_BYTES = 8 * 1024 * 1024

@@ -14,8 +14,8 @@ import {
   SessionList,
   SessionTransition,
   type WireError
-} from "../domain/Protocol.js"
-import type { ProtocolViolation, SupervisorClient, SupervisorUnavailable } from "../daemon/Client.js"
+} from "../protocol/Protocol.js"
+import type { ProtocolViolation, SupervisorClient, SupervisorUnavailable } from "../protocol/Client.js"
 import { SessionLifecycle } from "./Lifecycle.js"
 
 type Declared<E> = Extract<WireError, E>

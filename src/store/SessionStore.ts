@@ -7,7 +7,7 @@ import type { SessionExists, SessionNotFound, VersionConflict } from "../domain/
 import type { AppendOutcome, CapturedEvent, IdempotencyId, StoredEvent, UnattributedEvent } from "../domain/Event.js"
 import type { AgentName, SessionId } from "../domain/Ids.js"
 import type { Session, SessionStatus, TransitionRecord } from "../domain/Session.js"
-import type { StoreFailure } from "./Failures.js"
+import type { StoreFailure } from "./sqlite/SqliteErrors.js"
 
 /** Filters for listing sessions. Newest first. */
 export interface SessionFilter {

@@ -8,7 +8,7 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { Schema } from "effect"
-import { preferredSocketPath } from "./SocketPath.js"
+import { preferredSocketPath } from "../lean/SocketPath.js"
 import type { VaultPaths } from "./Vault.js"
 
 /** The content of `run/daemon.json`. */

@@ -9,10 +9,10 @@ import * as path from "node:path"
 import { isDeepStrictEqual } from "node:util"
 import { fileURLToPath } from "node:url"
 import { describe, expect, it } from "vitest"
-import { AGENT_EVENTS, normalize } from "../../src/capture/agents/index.js"
-import { AGENT_HOOKS } from "../../src/cli/hooks/Agents.js"
-import { CANONICAL_KINDS, type CanonicalKind, type NormalizedEvent } from "../../src/capture/Normalized.js"
-import { replyFor } from "../../src/hook/Replies.js"
+import { AGENT_EVENTS, normalize } from "../../src/agents/index.js"
+import { AGENT_HOOKS } from "../../src/install/HookConfig.js"
+import { CANONICAL_KINDS, type CanonicalKind, type NormalizedEvent } from "../../src/domain/CanonicalEvent.js"
+import { replyFor } from "../../src/agents/Replies.js"
 
 const FIXTURES = fileURLToPath(new URL("../fixtures/agents", import.meta.url))
 const AGENTS = Object.keys(AGENT_EVENTS)

@@ -3,7 +3,7 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import { afterEach, beforeEach, describe, expect, it } from "@effect/vitest"
 import { Either, Schema } from "effect"
-import { CheckResult } from "../../src/cli/Doctor.js"
+import { CheckResult } from "../../src/diagnostics/Doctor.js"
 import {
   AGENT_HOOKS,
   type AgentHooks,
@@ -17,9 +17,9 @@ import {
   type JsonObject,
   type MalformedConfig,
   uninstall
-} from "../../src/cli/hooks/Agents.js"
-import { bakedHookPath, guardSource, RESOLVE_FLAG } from "../../src/cli/hooks/Guard.js"
-import { HooksChangeReport, HooksStatusReport } from "../../src/cli/hooks/HooksCommand.js"
+} from "../../src/install/HookConfig.js"
+import { bakedHookPath, guardSource, RESOLVE_FLAG } from "../../src/install/Guard.js"
+import { HooksChangeReport, HooksStatusReport } from "../../src/install/Installer.js"
 import { myco, repoRoot, tempProject, type TempProject } from "../support/cli.js"
 
 // ---------------------------------------------------------------------------------------------

@@ -1,11 +1,11 @@
 /** The hook's lean frame encoder against the protocol's schemas (DESIGN.md section 8). */
 import { describe, expect, it } from "vitest"
 import { Schema } from "effect"
-import { HookEvent, RequestFrame, WireError } from "../../src/domain/Protocol.js"
+import { HookEvent, RequestFrame, WireError } from "../../src/protocol/Protocol.js"
 import { parseArgs } from "../../src/hook/Hook.js"
 import { parseInput } from "../../src/hook/Input.js"
-import { encodeHookFrame, type HookEventWire, readReply } from "../../src/hook/Wire.js"
-import { ShuttingDown } from "../../src/domain/Protocol.js"
+import { encodeHookFrame, type HookEventWire, readReply } from "../../src/lean/HookWire.js"
+import { ShuttingDown } from "../../src/protocol/Protocol.js"
 
 const decodeFrame = Schema.decodeUnknownSync(RequestFrame)
 

@@ -7,7 +7,7 @@ import { CapturedEvent, EventKind, IdempotencyId } from "../../src/domain/Event.
 import { AgentName, MachineId, ProjectId, SessionId } from "../../src/domain/Ids.js"
 import { applyTransition, createSession, type Session } from "../../src/domain/Session.js"
 import { EventStore, SessionStore } from "../../src/store/SessionStore.js"
-import { layerDatabase, layerEventStore, layerSessionStore } from "../../src/store/Sqlite.js"
+import { layerDatabase, layerEventStore, layerSessionStore } from "../../src/store/sqlite/Sqlite.js"
 import { tempProject } from "../support/cli.js"
 
 const storeLayer = (filename: string, options?: { busyTimeoutMs?: number; attempts?: number }) =>

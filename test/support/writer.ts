@@ -10,7 +10,7 @@ import { Effect, Either, Layer } from "effect"
 import { SessionId } from "../../src/domain/Ids.js"
 import type { TransitionCommand } from "../../src/domain/Session.js"
 import { layerDirect, SessionLifecycle } from "../../src/session/Lifecycle.js"
-import { layerSessionStore, layerDatabase } from "../../src/store/Sqlite.js"
+import { layerSessionStore, layerDatabase } from "../../src/store/sqlite/Sqlite.js"
 import { layerVaultContext, VaultContext } from "../../src/vault/VaultContext.js"
 import { AgentName } from "../../src/domain/Ids.js"
 

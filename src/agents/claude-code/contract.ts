@@ -9,8 +9,8 @@
  * must never be hooked by myco, since its hook replaces git's worktree creation.
  */
 import { Schema } from "effect"
-import type { NormalizedEvent } from "../Normalized.js"
-import { type AgentContract, defined, Json, makeNormalizer, type Reader, readSource, Str, toolOf } from "./Fields.js"
+import type { NormalizedEvent } from "../../domain/CanonicalEvent.js"
+import { type AgentContract, defined, Json, makeNormalizer, type Reader, readSource, Str, toolOf } from "../Contract.js"
 
 const Payload = Schema.Struct({
   session_id: Str,

@@ -12,11 +12,11 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import { Command, Options } from "@effect/cli"
 import { Data, Effect, Either, Schema } from "effect"
-import { ConfigError } from "../../domain/Failure.js"
-import { VaultContext } from "../../vault/VaultContext.js"
-import { jsonOption, vaultLayer, vaultOption } from "../Common.js"
-import { ExitCode } from "../Failures.js"
-import { Output, table } from "../Output.js"
+import { ConfigError } from "../domain/Failure.js"
+import { VaultContext } from "../vault/VaultContext.js"
+import { jsonOption, vaultLayer, vaultOption } from "../cli/Common.js"
+import { ExitCode } from "../cli/ExitCodes.js"
+import { Output, table } from "../cli/Output.js"
 import {
   AGENT_HOOKS,
   type AgentHooks,
@@ -33,7 +33,7 @@ import {
   MalformedConfig,
   mentionsGuardText,
   uninstall
-} from "./Agents.js"
+} from "./HookConfig.js"
 import { bakedHookPath, guardSource, HOOK_BUNDLE, RESOLVE_FLAG } from "./Guard.js"
 
 /** One or more agent configs that cannot be edited; nothing was written. */

@@ -4,14 +4,14 @@
  * hook events each normaliser knows (for the docs, and for the installer's consistency test).
  */
 import { Predicate } from "effect"
-import type { CanonicalKind, NormalizedEvent } from "../Normalized.js"
-import { claudeCodeContract, normalizeClaudeCode } from "./ClaudeCode.js"
-import { codexContract, normalizeCodex } from "./Codex.js"
-import { cursorContract, normalizeCursor } from "./Cursor.js"
-import { eventsOf } from "./Fields.js"
-import { geminiCliContract, normalizeGeminiCli } from "./GeminiCli.js"
-import { normalizeVscodeCopilot, vscodeCopilotContract } from "./VscodeCopilot.js"
-import { normalizeWindsurf, windsurfContract } from "./Windsurf.js"
+import type { CanonicalKind, NormalizedEvent } from "../domain/CanonicalEvent.js"
+import { claudeCodeContract, normalizeClaudeCode } from "./claude-code/contract.js"
+import { codexContract, normalizeCodex } from "./codex/contract.js"
+import { cursorContract, normalizeCursor } from "./cursor/contract.js"
+import { eventsOf } from "./Contract.js"
+import { geminiCliContract, normalizeGeminiCli } from "./gemini-cli/contract.js"
+import { normalizeVscodeCopilot, vscodeCopilotContract } from "./vscode-copilot/contract.js"
+import { normalizeWindsurf, windsurfContract } from "./windsurf/contract.js"
 
 const NORMALIZERS: Readonly<Record<string, (eventName: string, payload: unknown) => NormalizedEvent>> = {
   "claude-code": normalizeClaudeCode,

@@ -11,8 +11,8 @@
  * requests and response chunks: AfterModel fires for every streamed chunk, far too often to hook).
  */
 import { Option, Schema } from "effect"
-import type { NormalizedEvent } from "../Normalized.js"
-import { type AgentContract, defined, errorMessage, Json, makeNormalizer, readSource, Str, toolOf, toolRun } from "./Fields.js"
+import type { NormalizedEvent } from "../../domain/CanonicalEvent.js"
+import { type AgentContract, defined, errorMessage, Json, makeNormalizer, readSource, Str, toolOf, toolRun } from "../Contract.js"
 
 const Payload = Schema.Struct({
   session_id: Str,

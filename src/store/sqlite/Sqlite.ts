@@ -13,10 +13,10 @@ import { SqlClient } from "@effect/sql/SqlClient"
 import type { SqlError } from "@effect/sql/SqlError"
 import * as SqliteClient from "@effect/sql-sqlite-node/SqliteClient"
 import { Context, DateTime, Effect, Either, Layer, ParseResult, Schema } from "effect"
-import { SessionExists, SessionNotFound, VersionConflict } from "../domain/Errors.js"
-import { AppendOutcome, type CapturedEvent, EventKind, IdempotencyId, StoredEvent, type UnattributedEvent } from "../domain/Event.js"
-import { ConfigError, SystemError } from "../domain/Failure.js"
-import { AgentName, MachineId, ProjectId, SessionId } from "../domain/Ids.js"
+import { SessionExists, SessionNotFound, VersionConflict } from "../../domain/Errors.js"
+import { AppendOutcome, type CapturedEvent, EventKind, IdempotencyId, StoredEvent, type UnattributedEvent } from "../../domain/Event.js"
+import { ConfigError, SystemError } from "../../domain/Failure.js"
+import { AgentName, MachineId, ProjectId, SessionId } from "../../domain/Ids.js"
 import {
   Capabilities,
   CaptureBoundary,
@@ -24,10 +24,10 @@ import {
   SessionStatus,
   TransitionCommand,
   TransitionRecord
-} from "../domain/Session.js"
-import { mapSqlErrors, retryTransient, type RetryPolicy, type StoreFailure } from "./Failures.js"
+} from "../../domain/Session.js"
+import { mapSqlErrors, retryTransient, type RetryPolicy, type StoreFailure } from "./SqliteErrors.js"
 import { knownMigrationIds, loader, MIGRATIONS_TABLE } from "./Migrations.js"
-import { EventStore, SessionStore, type SessionFilter } from "./SessionStore.js"
+import { EventStore, SessionStore, type SessionFilter } from "../SessionStore.js"
 
 /** How to open the vault database. */
 export interface DatabaseOptions {

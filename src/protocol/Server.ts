@@ -18,7 +18,7 @@ import {
   ShuttingDown,
   type Watch,
   WireError
-} from "../domain/Protocol.js"
+} from "./Protocol.js"
 import { SystemError } from "../domain/Failure.js"
 
 /** What the server runs for each request. Replies are returned already encoded for the wire. */

@@ -13,7 +13,7 @@
  *   config spells, so both spellings, and both field styles, are accepted for every event.
  */
 import { Option, Schema } from "effect"
-import type { CanonicalTool, NormalizedEvent } from "../Normalized.js"
+import type { CanonicalTool, NormalizedEvent } from "../../domain/CanonicalEvent.js"
 import {
   type AgentContract,
   defined,
@@ -26,7 +26,7 @@ import {
   Str,
   toolOf,
   toolRun
-} from "./Fields.js"
+} from "../Contract.js"
 
 const Payload = Schema.Struct({
   session_id: Str,

@@ -24,7 +24,7 @@ import {
   type Watch,
   WatchItem,
   type WireError
-} from "../domain/Protocol.js"
+} from "./Protocol.js"
 import type { Session, TransitionRecord } from "../domain/Session.js"
 
 /** The supervisor cannot be reached (not running, socket gone, connection lost). */

@@ -11,7 +11,7 @@
  * event; anything merely inspected or translated (a status, an aliased source) stays in `extra`.
  */
 import { Either, ParseResult, Predicate, Schema } from "effect"
-import type { CanonicalData, CanonicalKind, CanonicalTool, NormalizedEvent, SessionSource } from "../Normalized.js"
+import type { CanonicalData, CanonicalKind, CanonicalTool, NormalizedEvent, SessionSource } from "../domain/CanonicalEvent.js"
 
 /** A JSON object as an agent sends it. */
 export type JsonObject = Readonly<Record<string, unknown>>

@@ -12,8 +12,8 @@
  * the response text, the second with the transcript file): the installer should hook one of them.
  */
 import { Schema } from "effect"
-import type { CanonicalTool, NormalizedEvent } from "../Normalized.js"
-import { type AgentContract, defined, Json, JsonRecord, makeNormalizer, type Reader, Str, toolOf } from "./Fields.js"
+import type { CanonicalTool, NormalizedEvent } from "../../domain/CanonicalEvent.js"
+import { type AgentContract, defined, Json, JsonRecord, makeNormalizer, type Reader, Str, toolOf } from "../Contract.js"
 
 const Payload = Schema.Struct({
   trajectory_id: Str,

@@ -12,11 +12,11 @@
  * could be read), and never closes the server or harms other connections.
  */
 import { Schema } from "effect"
-import { AgentNotAllowed, SessionExists, SessionNotFound, VersionConflict } from "./Errors.js"
-import { AppendOutcome, CapturedEvent, EventKind, IdempotencyId } from "./Event.js"
-import { AgentError, ConfigError, SystemError, TransientError } from "./Failure.js"
-import { AgentName, SessionId } from "./Ids.js"
-import { InvalidTransition, Session, SessionMetadata, SessionStatus, TransitionCommand, TransitionRecord } from "./Session.js"
+import { AgentNotAllowed, SessionExists, SessionNotFound, VersionConflict } from "../domain/Errors.js"
+import { AppendOutcome, CapturedEvent, EventKind, IdempotencyId } from "../domain/Event.js"
+import { AgentError, ConfigError, SystemError, TransientError } from "../domain/Failure.js"
+import { AgentName, SessionId } from "../domain/Ids.js"
+import { InvalidTransition, Session, SessionMetadata, SessionStatus, TransitionCommand, TransitionRecord } from "../domain/Session.js"
 
 /** The protocol version. A server refuses a Hello with another major version. */
 export const PROTOCOL_VERSION = 1

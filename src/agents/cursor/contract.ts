@@ -14,8 +14,8 @@
  * workspaceOpen (an app lifecycle hook without a session).
  */
 import { Schema } from "effect"
-import type { CanonicalTool, NormalizedEvent } from "../Normalized.js"
-import { type AgentContract, defined, first, Json, makeNormalizer, type Reader, Str, Strs, toolOf } from "./Fields.js"
+import type { CanonicalTool, NormalizedEvent } from "../../domain/CanonicalEvent.js"
+import { type AgentContract, defined, first, Json, makeNormalizer, type Reader, Str, Strs, toolOf } from "../Contract.js"
 
 const Payload = Schema.Struct({
   conversation_id: Str,

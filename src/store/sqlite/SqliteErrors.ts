@@ -6,7 +6,7 @@
  */
 import { SqlError } from "@effect/sql/SqlError"
 import { Duration, Effect, Schedule } from "effect"
-import { ConfigError, SystemError, TransientError } from "../domain/Failure.js"
+import { ConfigError, SystemError, TransientError } from "../../domain/Failure.js"
 
 /** Any failure the store can report besides its domain outcomes. */
 export type StoreFailure = TransientError | SystemError | ConfigError

@@ -15,8 +15,8 @@
  *   `last-assistant-message`. Its event name is the config key: `myco-hook notify --agent codex`.
  */
 import { Schema } from "effect"
-import type { NormalizedEvent } from "../Normalized.js"
-import { type AgentContract, defined, Json, makeNormalizer, type Reader, readSource, Str, toolOf } from "./Fields.js"
+import type { NormalizedEvent } from "../../domain/CanonicalEvent.js"
+import { type AgentContract, defined, Json, makeNormalizer, type Reader, readSource, Str, toolOf } from "../Contract.js"
 
 const Payload = Schema.Struct({
   session_id: Str,
