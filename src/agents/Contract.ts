@@ -1,6 +1,6 @@
 /**
  * What every per-agent normaliser shares: lenient decoding of a hook payload against the agent's
- * published contract (a `Schema.Struct` of optional fields), a reader that remembers which fields
+ * published contract (a `struct` of optional typed fields), a reader that remembers which fields
  * were mapped onto canonical ones, and the assembly of the `NormalizedEvent`, whose `extra` keeps
  * every other field exactly as the agent sent it.
  *
@@ -9,27 +9,64 @@
  * field becomes a warning, the malformed value stays in `extra`, and the rest is still mapped.
  * A field is taken out of `extra` only when its value is represented as sent in the canonical
  * event; anything merely inspected or translated (a status, an aliased source) stays in `extra`.
+ *
+ * Effect-free on purpose: everything under agents/ is what myco knows about each agent, and the
+ * hook binary (which must start in a few milliseconds and loads no Effect) bundles it for the
+ * agents' replies and their field knowledge. The field types are therefore a tiny schema of their
+ * own (string, list of strings, any JSON, object, nested struct); test/agents/contract.test.ts
+ * checks that they accept and refuse exactly what the equivalent Effect Schemas do.
  */
-import { Either, ParseResult, Predicate, Schema } from "effect"
 import type { CanonicalData, CanonicalKind, CanonicalTool, NormalizedEvent, SessionSource } from "../domain/CanonicalEvent.js"
+
+/** A field type: a guard, and how a mismatch is described ("a string"). */
+export interface FieldType<T> {
+  readonly expected: string
+  readonly is: (u: unknown) => u is T
+}
+
+/** The decoded shape of a struct's fields: each optional, and `null` read as absent. */
+export type StructType<F> = { readonly [K in keyof F]?: (F[K] extends FieldType<infer T> ? T : never) | null }
+
+/** A struct of optional fields (an agent's payload, or an object nested in it). */
+export interface Struct<A> {
+  readonly fields: Readonly<Record<string, FieldType<unknown>>>
+  /** The decoded type, for inference only. */
+  readonly _A?: A
+}
+
+/** The decoded type of a struct. */
+export type TypeOf<S> = S extends Struct<infer A> ? A : never
+
+/** Declares a struct of optional fields. */
+export const struct = <F extends Readonly<Record<string, FieldType<unknown>>>>(fields: F): Struct<StructType<F>> & { readonly fields: F } => ({ fields })
+
+const isString = (u: unknown): u is string => typeof u === "string"
+const isRecordValue = (u: unknown): u is Readonly<Record<string, unknown>> => typeof u === "object" && u !== null && !Array.isArray(u)
+
+/** Guards on JSON values. */
+export const Predicate = { isRecord: isRecordValue } as const
+
+/** A string. */
+export const Str: FieldType<string> = { expected: "a string", is: isString }
+/** A list of strings. */
+export const Strs: FieldType<ReadonlyArray<string>> = {
+  expected: "a list of strings",
+  is: (u): u is ReadonlyArray<string> => Array.isArray(u) && u.every(isString)
+}
+/** Any JSON value (tool inputs and responses, whose shape depends on the tool). */
+export const Json: FieldType<unknown> = { expected: "a JSON value", is: (u): u is unknown => u !== undefined }
+/** A JSON object. */
+export const JsonRecord: FieldType<Readonly<Record<string, unknown>>> = { expected: "an object", is: isRecordValue }
+
+/** What a JSON value is, for a warning ("a number", "an array"). */
+const describeJson = (u: unknown): string =>
+  u === null ? "null" : Array.isArray(u) ? "an array" : typeof u === "object" ? "an object" : `a ${typeof u}`
 
 /** A JSON object as an agent sends it. */
 export type JsonObject = Readonly<Record<string, unknown>>
 
-/**
- * An optional field of type `schema`. `null` is accepted as well, because several agents send it
- * for "none" (Codex `transcript_path`, Cursor `user_email`); it reads as absent and stays in `extra`.
- */
-export const optional = <S extends Schema.Schema.Any>(schema: S) => Schema.optionalWith(Schema.NullOr(schema), { exact: true })
-
-/** The field types the agents' contracts use. */
-export const Str = optional(Schema.String)
-export const Strs = optional(Schema.Array(Schema.String))
-/** Any JSON value (tool inputs and responses, whose shape depends on the tool). */
-export const Json = optional(Schema.Unknown)
-export const JsonRecord = optional(Schema.Record({ key: Schema.String, value: Schema.Unknown }))
-
-const isSessionSource = Schema.is(Schema.Literal("startup", "resume", "clear", "compact"))
+const SOURCES: ReadonlySet<string> = new Set(["startup", "resume", "clear", "compact"])
+const isSessionSource = (u: string): u is SessionSource => SOURCES.has(u)
 
 type Defined<T> = { [K in keyof T]?: T[K] & ({} | null) }
 
@@ -49,7 +86,7 @@ export const first = (values: ReadonlyArray<string> | undefined): string | undef
 /** The message of an error an agent reports as a string or as `{ message }` (Gemini, Copilot). */
 export const errorMessage = (error: unknown): string | undefined => {
   if (typeof error === "string") return error
-  return Predicate.isRecord(error) && typeof error["message"] === "string" ? error["message"] : undefined
+  return isRecordValue(error) && typeof error["message"] === "string" ? error["message"] : undefined
 }
 
 /** Reads the fields of one payload (or of one object nested in it). */
@@ -63,7 +100,7 @@ export interface Reader<A> {
   /** Like `peek`, and warns when the field is absent although the contract requires it for this event. */
   readonly expect: <K extends keyof A & string>(key: K) => NonNullable<A[K]> | undefined
   /** A reader of the object in field `key`; its unmapped fields stay in `extra[key]`. */
-  readonly nested: <B, I>(key: keyof A & string, schema: Schema.Schema<B, I>) => Reader<B>
+  readonly nested: <B>(key: keyof A & string, schema: Struct<B>) => Reader<B>
   /** Records a problem with the payload. */
   readonly warn: (problem: string) => void
 }
@@ -87,12 +124,14 @@ export interface EventSpec<A> {
 }
 
 /** An agent's published hook contract, as a normaliser reads it. */
-export interface AgentContract<A, I> {
+export interface AgentContract<A> {
   readonly agent: string
   /** Every field the normaliser reads, with its type: the rest of a payload is kept as sent. */
-  readonly schema: Schema.Schema<A, I>
+  readonly schema: Struct<A>
   /** The payload field that repeats the hook event name, checked against the name the hook was run with. */
   readonly eventField?: keyof A & string
+  /** The fields that carry the agent's session id, first one first (for inputs too large to parse). */
+  readonly sessionIdFields: ReadonlyArray<keyof A & string>
   /** The fields every event of the agent carries: session id, working directory, transcript, model. */
   readonly common: (fields: Reader<A>, eventName: string) => Parts
   readonly events: Readonly<Record<string, EventSpec<A>>>
@@ -133,21 +172,39 @@ export const toolRun = (tool: CanonicalTool | undefined, error: string | undefin
 /**
  * Decodes `record` against `schema`, dropping the fields that do not match so that one bad field
  * does not cost the others; each dropped field is reported once (it stays in `extra` as sent).
+ * `null` is accepted for every field, because several agents send it for "none" (Codex
+ * `transcript_path`, Cursor `user_email`): it reads as absent and stays in `extra`.
  */
-const decodeLenient = <A, I>(schema: Schema.Schema<A, I>, record: JsonObject, context: string, warnings: Array<string>): Partial<A> => {
-  const decode = Schema.decodeUnknownEither(schema, { errors: "all" })
-  const decoded = decode(record)
-  if (Either.isRight(decoded)) return decoded.right
-  const bad = new Map<PropertyKey, string>()
-  for (const issue of ParseResult.ArrayFormatter.formatErrorSync(decoded.left)) {
-    const key = issue.path[0]
-    if (key === undefined || bad.has(key)) continue
-    bad.set(key, `${context}: field "${issue.path.join(".")}" does not match the contract (${issue.message}): kept as sent`)
+const decodeLenient = <A>(schema: Struct<A>, record: JsonObject, context: string, warnings: Array<string>): Partial<A> => {
+  const out: Record<string, unknown> = {}
+  for (const key of Object.keys(schema.fields)) {
+    if (!Object.hasOwn(record, key)) continue
+    const value = record[key]
+    if (value === undefined || value === null) continue
+    const type = schema.fields[key]
+    if (type === undefined) continue
+    if (type.is(value)) out[key] = value
+    else warnings.push(`${context}: field "${key}" does not match the contract (expected ${type.expected}, found ${describeJson(value)}): kept as sent`)
   }
-  bad.forEach((warning) => warnings.push(warning))
-  const retried = decode(Object.fromEntries(Object.entries(record).filter(([key]) => !bad.has(key))))
-  return Either.isRight(retried) ? retried.right : {}
+  return narrowDecoded<A>(out)
 }
+
+/**
+ * `value` decoded against `schema` when it is an object whose fields all match (absent and null
+ * fields allowed), else undefined: for objects a normaliser only inspects (a tool's result).
+ */
+export const decodeStruct = <A>(schema: Struct<A>, value: unknown): A | undefined => {
+  if (!isRecordValue(value)) return undefined
+  const mismatches: Array<string> = []
+  const decoded = decodeLenient(schema, value, "", mismatches)
+  return mismatches.length === 0 ? narrowWhole<A>(decoded) : undefined
+}
+
+/** Every field of a struct is optional, so its partial decoding is a whole one. */
+const narrowWhole = <A>(decoded: Partial<A>): A => decoded as A
+
+/** The decoded fields: every value was checked against its field's type above. */
+const narrowDecoded = <A>(fields: Record<string, unknown>): Partial<A> => fields as Partial<A>
 
 interface ReaderState<A> {
   readonly reader: Reader<A>
@@ -155,7 +212,7 @@ interface ReaderState<A> {
   readonly leftover: () => Record<string, unknown>
 }
 
-const makeReader = <A, I>(schema: Schema.Schema<A, I>, record: JsonObject, context: string, warnings: Array<string>): ReaderState<A> => {
+const makeReader = <A>(schema: Struct<A>, record: JsonObject, context: string, warnings: Array<string>): ReaderState<A> => {
   const fields = decodeLenient(schema, record, context, warnings)
   const taken = new Set<string>()
   /** The leftovers of the objects read with `nested`, by field. */
@@ -175,10 +232,10 @@ const makeReader = <A, I>(schema: Schema.Schema<A, I>, record: JsonObject, conte
     peek,
     expect,
     need: (key) => (expect(key) === undefined ? undefined : take(key)),
-    nested: <B, J>(key: keyof A & string, nestedSchema: Schema.Schema<B, J>): Reader<B> => {
+    nested: <B>(key: keyof A & string, nestedSchema: Struct<B>): Reader<B> => {
       const value = record[key]
       // Not an object: the schema already reported it, and it stays in `extra` untouched.
-      if (!Predicate.isRecord(value)) return makeReader(nestedSchema, {}, `${context} ${key}`, warnings).reader
+      if (!isRecordValue(value)) return makeReader(nestedSchema, {}, `${context} ${key}`, warnings).reader
       const child = makeReader(nestedSchema, value, `${context} ${key}`, warnings)
       children.set(key, child.leftover)
       return child.reader
@@ -205,11 +262,11 @@ const jsonType = (payload: unknown): string => (payload === null ? "null" : Arra
  * does not know raw (kind `unknown`), still reading the session id so that the event is attributed.
  */
 export const makeNormalizer =
-  <A, I>(contract: AgentContract<A, I>) =>
+  <A>(contract: AgentContract<A>) =>
   (eventName: string, payload: unknown): NormalizedEvent => {
     const context = `${contract.agent} ${eventName}`
     const warnings: Array<string> = []
-    const isObject = Predicate.isRecord(payload)
+    const isObject = isRecordValue(payload)
     if (!isObject) warnings.push(`${context}: payload is not a JSON object (got ${jsonType(payload)}): stored raw`)
     const record: JsonObject = isObject ? payload : {}
     const spec = Object.hasOwn(contract.events, eventName) ? contract.events[eventName] : undefined
@@ -236,5 +293,5 @@ export const makeNormalizer =
   }
 
 /** The hook events a contract knows, with the canonical kind of each (for AGENT_EVENTS). */
-export const eventsOf = <A, I>(contract: AgentContract<A, I>): ReadonlyArray<{ readonly event: string; readonly kind: CanonicalKind }> =>
+export const eventsOf = <A>(contract: AgentContract<A>): ReadonlyArray<{ readonly event: string; readonly kind: CanonicalKind }> =>
   Object.entries(contract.events).map(([event, spec]) => ({ event, kind: spec.kind }))

@@ -11,8 +11,8 @@ import type { SessionNotFound } from "../domain/Errors.js"
 import type { SystemError } from "../domain/Failure.js"
 import type { AppendOutcome, CapturedEvent } from "../domain/Event.js"
 import { ShuttingDown, type WatchItem } from "../protocol/Protocol.js"
-import type { StoreFailure } from "../store/sqlite/SqliteErrors.js"
-import { EventStore } from "../store/SessionStore.js"
+import type { StoreFailure } from "../store/StoreFailure.js"
+import { EventStore } from "../store/EventStore.js"
 
 /** Counters of what the writer did. */
 export interface IngestStats {

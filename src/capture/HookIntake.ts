@@ -9,7 +9,7 @@ import { Schema } from "effect"
 import { CapturedEvent, EventKind, UnattributedEvent } from "../domain/Event.js"
 import { type AgentName, SESSION_ID_MAX_LENGTH, SessionId } from "../domain/Ids.js"
 import type { HookEvent } from "../protocol/Protocol.js"
-import { normalize } from "../agents/index.js"
+import { normalize, SESSION_ID_FIELDS } from "../agents/index.js"
 import type { CanonicalKind, NormalizedEvent, SessionSource } from "../domain/CanonicalEvent.js"
 
 /** A hook event that belongs to a session, ready for its session actor. */
@@ -63,8 +63,10 @@ const storedPayload = (hook: HookEvent, normalized: NormalizedEvent, sessionId: 
 
 const eventKind = Schema.decodeSync(EventKind)
 
-/** The session id fields agents put first in their payloads (see agents/). */
-const SESSION_ID_IN_HEAD = /"(?:session_id|sessionId|conversation_id|trajectory_id|thread-id)"\s*:\s*"([^"\\]{1,512})"/
+const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")
+
+/** The session id fields agents put first in their payloads (each agent declares its own). */
+const SESSION_ID_IN_HEAD = new RegExp(`"(?:${SESSION_ID_FIELDS.map(escapeRegExp).join("|")})"\\s*:\\s*"([^"\\\\]{1,512})"`)
 
 /**
  * What can be said of an input the hook could not parse (over its size cap, cut short): when its

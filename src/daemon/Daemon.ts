@@ -54,10 +54,13 @@ import {
 } from "../protocol/Protocol.js"
 import { type InvalidTransition, type Session, sessionToJson, type TransitionCommand, TransitionRecord } from "../domain/Session.js"
 import { layerDirect, SessionLifecycle, type TransitionRequest } from "../session/Lifecycle.js"
-import type { StoreFailure } from "../store/sqlite/SqliteErrors.js"
+import type { StoreFailure } from "../store/StoreFailure.js"
 import { mapSqlErrors } from "../store/sqlite/SqliteErrors.js"
-import { EventStore, SessionStore } from "../store/SessionStore.js"
-import { DatabaseSettings, layerDatabase, layerEventStore, layerSessionStore } from "../store/sqlite/Sqlite.js"
+import { EventStore } from "../store/EventStore.js"
+import { SessionStore } from "../store/SessionStore.js"
+import { DatabaseSettings, layerDatabase } from "../store/sqlite/Database.js"
+import { layerEventStore } from "../store/sqlite/EventStore.js"
+import { layerSessionStore } from "../store/sqlite/SessionStore.js"
 import { acquireVaultLock } from "../vault/Lock.js"
 import { readDaemonInfo, runFiles, writeDaemonInfo } from "../vault/RunFiles.js"
 import type { VaultPaths } from "../vault/Vault.js"
@@ -586,7 +589,7 @@ const serveVault = (
     }).pipe(Effect.mapError((e) => new SystemError({ operation: "supervisor.start", message: e.message })))
     yield* Deferred.succeed(rootRef, root)
 
-    writeDaemonInfo(paths, { pid: process.pid, version: options.version, socket: socketPath, startedAt: DateTime.formatIso(startedAt) })
+    writeDaemonInfo(paths, { pid: process.pid, version: options.version, socket: socketPath, startedAt: DateTime.formatIso(startedAt), maxFrameBytes: config.daemon.max_frame_bytes })
     yield* Effect.addFinalizer(() => Effect.sync(() => fs.rmSync(runFiles(paths).daemonJson, { force: true })))
     yield* Effect.logInfo(`serving ${paths.dir} on ${socketPath}`)
 

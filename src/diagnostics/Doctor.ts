@@ -11,8 +11,10 @@ import { Effect, Either, Exit, Layer, Option, ParseResult, Schema } from "effect
 import { replayHistory, type TransitionRecord } from "../domain/Session.js"
 import { mapSqlErrors } from "../store/sqlite/SqliteErrors.js"
 import { knownMigrationIds } from "../store/sqlite/Migrations.js"
-import { EventStore } from "../store/SessionStore.js"
-import { appliedMigrations, DatabaseSettings, decodeTransitionRecords, layerDatabase, layerEventStore, migrate } from "../store/sqlite/Sqlite.js"
+import { EventStore } from "../store/EventStore.js"
+import { appliedMigrations, DatabaseSettings, layerDatabase, migrate } from "../store/sqlite/Database.js"
+import { layerEventStore } from "../store/sqlite/EventStore.js"
+import { decodeTransitionRecords } from "../store/sqlite/SessionStore.js"
 import { defaultConfig, type MycoConfig } from "../vault/Config.js"
 import { ProjectFile, projectId } from "../vault/Identity.js"
 import { ensureDirectories, vaultDirectories } from "../vault/Init.js"
@@ -23,7 +25,8 @@ import { resolveVault, type ResolvedVault } from "../vault/Vault.js"
 import { loadConfig } from "../vault/VaultContext.js"
 import { jsonOption, vaultOption } from "../cli/Common.js"
 import { ExitCode } from "../cli/ExitCodes.js"
-import { AGENT_HOOKS, GUARD_PATH } from "../install/HookConfig.js"
+import { AGENTS } from "../agents/index.js"
+import { GUARD_PATH } from "../install/HookConfig.js"
 import { agentStatuses, guardFile, installHooks, ownHookBundle, resolveGuard, writeGuard } from "../install/Installer.js"
 import { Output } from "../cli/Output.js"
 
@@ -422,7 +425,7 @@ const hookChecks = (vault: ResolvedVault): Effect.Effect<ReadonlyArray<Check>> =
     const users: Array<string> = []
     for (const s of statuses.right) {
       const name = `hooks ${s.agent}`
-      const spec = AGENT_HOOKS[s.agent]
+      const spec = AGENTS[s.agent].hooks
       if (s.state === "installed") {
         users.push(s.agent)
         checks.push(ok(name, `${s.config}: ${spec.events.length} hooks run ${GUARD_PATH}`))

@@ -4,6 +4,7 @@
  */
 import { createHash } from "node:crypto"
 import { Schema } from "effect"
+import { AGENT_NAME_PATTERN, AGENT_NAME_RULE } from "../lean/Names.js"
 
 /** Longest accepted session id. Agents use UUIDs (36 chars); the slack is for prefixed ids. */
 export const SESSION_ID_MAX_LENGTH = 128
@@ -40,23 +41,10 @@ export type MachineId = typeof MachineId.Type
 
 /** An agent name as installed hooks pass it with `--agent`: lower-case, digits and dashes. */
 export const AgentName = Schema.String.pipe(
-  Schema.pattern(/^[a-z][a-z0-9-]{0,31}$/, {
-    message: () => "an agent name is 1-32 characters of a-z, 0-9 and -, starting with a letter"
-  }),
+  Schema.pattern(AGENT_NAME_PATTERN, { message: () => AGENT_NAME_RULE }),
   Schema.brand("AgentName")
 )
 export type AgentName = typeof AgentName.Type
-
-/** The agents myco knows how to talk to, plus `cli` for sessions made by hand. */
-export const KNOWN_AGENTS = [
-  "claude-code",
-  "codex",
-  "cursor",
-  "gemini-cli",
-  "vscode-copilot",
-  "windsurf",
-  "cli"
-] as const
 
 const uuidFromBytes = (bytes: Uint8Array): string => {
   const hex = Buffer.from(bytes).toString("hex")

@@ -14,9 +14,12 @@
 import * as fs from "node:fs"
 import * as net from "node:net"
 import * as path from "node:path"
+import { replyFor } from "../agents/index.js"
+import { DEFAULT_MAX_FRAME_BYTES, readDaemonInfo } from "../lean/DaemonInfo.js"
+import { AGENT_NAME_PATTERN, MAX_EVENT_NAME_LENGTH } from "../lean/Names.js"
 import { preferredSocketPath } from "../lean/SocketPath.js"
+import { locateVault, VAULT_ENV } from "../lean/VaultLocation.js"
 import { parseInput, readStdin, type ReadInput } from "./Input.js"
-import { replyFor } from "../agents/Replies.js"
 import { spoolEvent } from "../lean/Spool.js"
 import { encodeHookFrame, type HookEventWire, readReply } from "../lean/HookWire.js"
 
@@ -25,12 +28,9 @@ const startedAtMs = Math.floor(performance.timeOrigin)
 
 /** How long to wait for the supervisor's acknowledgement before spooling. */
 const DEFAULT_TIMEOUT_MS = 1500
-/** Frames larger than the supervisor's default limit go to the spool directly. */
-const MAX_FRAME_BYTES = 8 * 1024 * 1024 - 1024
 /** A supervisor start asked for less than this long ago is not asked for again. */
 const AUTOSTART_BACKOFF_MS = 10_000
 
-const AGENT_NAME = /^[a-z][a-z0-9-]{0,31}$/
 
 /** The signals by which an agent ends a hook it no longer waits for. */
 const TERMINATING_SIGNALS = ["SIGTERM", "SIGINT", "SIGHUP"] as const
@@ -43,18 +43,13 @@ const newIdempotencyId = (): string =>
   `${Date.now().toString(36)}-${process.pid.toString(36)}-${Math.random().toString(36).slice(2, 12)}${Math.random().toString(36).slice(2, 12)}`
 
 /**
- * The supervisor's socket: `run/myco.sock`, or, for a vault whose path makes that too long, the
- * short path the supervisor recorded in `run/daemon.json` (undefined when none is recorded).
+ * Where the supervisor listens and how large a frame it takes: daemon.json when a supervisor
+ * recorded one, else `run/myco.sock` and the default limit (a supervisor still starting, or none).
  */
-const socketOf = (vaultDir: string): string | undefined => {
-  const preferred = preferredSocketPath(vaultDir)
-  if (preferred !== undefined) return preferred
-  try {
-    const info: unknown = JSON.parse(fs.readFileSync(path.join(vaultDir, "run", "daemon.json"), "utf8"))
-    return typeof info === "object" && info !== null && "socket" in info && typeof info.socket === "string" ? info.socket : undefined
-  } catch {
-    return undefined
-  }
+const supervisorOf = (vaultDir: string): { readonly socket: string | undefined; readonly maxFrameBytes: number } => {
+  const info = readDaemonInfo(path.join(vaultDir, "run"))
+  if (info !== undefined) return { socket: info.socket, maxFrameBytes: info.maxFrameBytes }
+  return { socket: preferredSocketPath(vaultDir), maxFrameBytes: DEFAULT_MAX_FRAME_BYTES }
 }
 
 interface Args {
@@ -84,42 +79,28 @@ export const parseArgs = (argv: ReadonlyArray<string>): Args => {
     }
   }
   const event = positional[0] ?? ""
-  if (event === "" || event.length > 128) problems.push("missing or overlong <event> argument")
-  if (agent === undefined || !AGENT_NAME.test(agent)) problems.push("missing or invalid --agent <name>")
+  if (event === "" || event.length > MAX_EVENT_NAME_LENGTH) problems.push("missing or overlong <event> argument")
+  if (agent === undefined || !AGENT_NAME_PATTERN.test(agent)) problems.push("missing or invalid --agent <name>")
   return {
-    event: event === "" || event.length > 128 ? "unspecified" : event,
-    agent: agent !== undefined && AGENT_NAME.test(agent) ? agent : "unknown",
+    event: event === "" || event.length > MAX_EVENT_NAME_LENGTH ? "unspecified" : event,
+    agent: agent !== undefined && AGENT_NAME_PATTERN.test(agent) ? agent : "unknown",
     vault,
     payload: positional[1],
     problems
   }
 }
 
-const isDirectory = (dir: string): boolean => {
-  try {
-    return fs.statSync(dir).isDirectory()
-  } catch {
-    return false
-  }
-}
-
-/** The vault: `--vault` > the nearest `.myco/` above the working directory > `MYCO_VAULT_DIR`. */
+/** The vault, found as the CLI finds it (lean/VaultLocation.ts), or why there is none. */
 export const findVault = (flag: string | undefined, cwd: string, env: NodeJS.ProcessEnv): { readonly dir: string } | { readonly problem: string } => {
-  if (flag !== undefined) {
-    const dir = path.resolve(cwd, flag)
-    return isDirectory(dir) ? { dir } : { problem: `the vault ${dir} (from --vault) does not exist` }
+  const located = locateVault({ flag, cwd, env: env[VAULT_ENV] })
+  switch (located._tag) {
+    case "Found":
+      return { dir: located.dir }
+    case "NoVaultAt":
+      return { problem: `no vault at ${located.dir} (from ${located.source})` }
+    case "NoVault":
+      return { problem: `no vault above ${located.cwd} and ${VAULT_ENV} is not set: run \`myco init\` in the project` }
   }
-  for (let current = path.resolve(cwd); ; current = path.dirname(current)) {
-    const candidate = path.join(current, ".myco")
-    if (isDirectory(candidate)) return { dir: candidate }
-    if (path.dirname(current) === current) break
-  }
-  const fromEnv = env["MYCO_VAULT_DIR"]
-  if (fromEnv !== undefined && fromEnv !== "") {
-    const dir = path.resolve(fromEnv)
-    return isDirectory(dir) ? { dir } : { problem: `the vault ${dir} (from MYCO_VAULT_DIR) does not exist` }
-  }
-  return { problem: `no vault above ${cwd} and MYCO_VAULT_DIR is not set: run \`myco init\` in the project` }
 }
 
 type Delivery = { readonly _tag: "Acked" } | { readonly _tag: "Spool"; readonly reason: string; readonly supervisorDown: boolean }
@@ -235,10 +216,11 @@ export const runHook = async (argv: ReadonlyArray<string>): Promise<void> => {
   }
   for (const signal of TERMINATING_SIGNALS) process.once(signal, onSignal)
   const timeout = Number(process.env["MYCO_HOOK_TIMEOUT_MS"] ?? DEFAULT_TIMEOUT_MS)
+  const supervisor = supervisorOf(vault.dir)
   const delivery: Delivery =
-    Buffer.byteLength(frame) > MAX_FRAME_BYTES
+    Buffer.byteLength(frame) > supervisor.maxFrameBytes
       ? { _tag: "Spool", reason: "too large for one frame", supervisorDown: false }
-      : await deliver(socketOf(vault.dir), frame, Number.isFinite(timeout) && timeout > 0 ? timeout : DEFAULT_TIMEOUT_MS)
+      : await deliver(supervisor.socket, frame, Number.isFinite(timeout) && timeout > 0 ? timeout : DEFAULT_TIMEOUT_MS)
   if (delivery._tag === "Spool") {
     spool()
     if (delivery.supervisorDown) {

@@ -20,12 +20,15 @@
  */
 import { Either, ParseResult, Schema } from "effect"
 
-/** The agents `myco hooks` knows, by the name their hooks pass with `--agent`. */
-export const HOOK_AGENTS = ["claude-code", "codex", "cursor", "gemini-cli", "vscode-copilot", "windsurf"] as const
-export type HookAgent = (typeof HOOK_AGENTS)[number]
+import { AGENT_NAMES, type AgentName } from "../agents/index.js"
+import { type AgentHooks, GUARD_PATH, type InstalledEvent, type JsonObject, type Layout } from "../agents/HookSpec.js"
 
-/** Where the guard lives, relative to the project; every myco hook command runs it. */
-export const GUARD_PATH = ".agents/myco-run.cjs"
+export { GUARD_PATH }
+export type { AgentHooks, CommandContext, InstalledEvent, JsonObject, Layout } from "../agents/HookSpec.js"
+
+/** The agents `myco hooks` knows, by the name their hooks pass with `--agent`. */
+export const HOOK_AGENTS: ReadonlyArray<AgentName> = AGENT_NAMES
+export type HookAgent = AgentName
 
 /** Recognises myco's entries: their command runs the guard (either path separator). */
 const GUARD_PATTERN = /\.agents[\\/]myco-run\.cjs/
@@ -39,60 +42,7 @@ const GUARD_TEXT_PATTERN = /\.agents(?:\/|\\\\)myco-run\.cjs/
  */
 export const mentionsGuardText = (text: string): boolean => GUARD_TEXT_PATTERN.test(text)
 
-/** A JSON object, as read from a config file. */
-export type JsonObject = { readonly [key: string]: unknown }
 const JsonObject = Schema.Record({ key: Schema.String, value: Schema.Unknown }).annotations({ identifier: "a JSON object" })
-
-/** One event myco installs a hook for. */
-export interface HookEvent {
-  /** The event's name, spelled as the agent spells it. */
-  readonly name: string
-  /** Installed non-blocking (the agent does not wait for it). */
-  readonly async: boolean
-  /** The agent's matcher, when myco narrows the event (none does today: capture wants all). */
-  readonly matcher?: string
-  /** What the event gives myco, for `myco hooks status` and the docs. */
-  readonly captures: string
-}
-
-/**
- * How an agent lays out the entries of one event:
- * - `groups`: matcher groups, `[{ matcher?, hooks: [handler, ...] }]` (Claude Code, Codex, Gemini CLI);
- * - `flat`: handlers directly, `[handler, ...]` (Cursor, VS Code, Windsurf).
- */
-export type Layout = "groups" | "flat"
-
-/** What a hook command needs to know about where the project sits. */
-export interface CommandContext {
-  /**
-   * The project directory relative to the root of its git work tree ("" when it is the root), or
-   * null when it is not in one. Only Codex needs it: it gives hooks no project directory.
-   */
-  readonly projectInGit: string | null
-}
-
-/** One agent's hook configuration, as myco installs it. */
-export interface AgentHooks {
-  readonly agent: HookAgent
-  /** The agent's name for people. */
-  readonly title: string
-  /** The project-level config file, relative to the project (forward slashes). */
-  readonly configPath: string
-  readonly format: "json"
-  readonly layout: Layout
-  /** The document a new config file starts from (its `hooks` object is filled in). */
-  readonly skeleton: JsonObject
-  /** The events myco installs, in the order they are written. */
-  readonly events: ReadonlyArray<HookEvent>
-  /** The command that runs the guard for `event`. */
-  readonly command: (event: HookEvent, context: CommandContext) => string
-  /** The entry myco puts under `event`: a handler (`flat`) or a group holding one (`groups`). */
-  readonly entry: (event: HookEvent, command: string) => JsonObject
-  /** What the agent's hooks cannot do for capture, in a sentence each. */
-  readonly limitations: ReadonlyArray<string>
-  /** The published documentation this configuration follows. */
-  readonly docs: ReadonlyArray<string>
-}
 
 /** The agent's config file cannot be edited safely: not JSON, or not the shape the agent reads. */
 export class MalformedConfig extends Schema.TaggedError<MalformedConfig>()("MalformedConfig", {
@@ -105,236 +55,6 @@ export class MalformedConfig extends Schema.TaggedError<MalformedConfig>()("Malf
   override get message(): string {
     return `${this.file}: ${this.problem}`
   }
-}
-
-/** How long a blocking hook may run before the agent gives up on it, in seconds. */
-const TIMEOUT_SECONDS = 10
-
-/** Quotes a path for a POSIX shell's double quotes. */
-const shellDoubleQuoted = (s: string): string => s.replace(/["\\$`]/g, (c) => `\\${c}`)
-
-const event = (name: string, async: boolean, captures: string): HookEvent => ({ name, async, captures })
-
-/**
- * Claude Code: `.claude/settings.json` (the shared project settings). Hooks run through the shell
- * with `$CLAUDE_PROJECT_DIR` set to the project. Claude Code kills the async hooks still running
- * when it exits (and may not start an async hook fired just before it exits, in `-p` runs): an
- * event whose hook is cut off that way is lost. So the events that fire once per turn or session,
- * close to an exit (SessionStart, UserPromptSubmit, Stop, StopFailure, SessionEnd), are installed
- * blocking: one hook (tens of ms) per turn, against a turn's seconds. The frequent mid-turn events
- * (tool uses, subagents, compaction) are `async`, so tool calls never wait for myco; the model
- * still has to answer after a tool's result, which leaves its hook time to finish.
- */
-const claudeCode: AgentHooks = {
-  agent: "claude-code",
-  title: "Claude Code",
-  configPath: ".claude/settings.json",
-  format: "json",
-  layout: "groups",
-  skeleton: {},
-  events: [
-    event("SessionStart", false, "session start, with its source (startup, resume, clear, compact)"),
-    event("UserPromptSubmit", false, "prompts"),
-    event("PostToolUse", true, "tool uses with their responses"),
-    event("PostToolUseFailure", true, "tool failures"),
-    event("Stop", false, "turn end, with the last answer"),
-    event("StopFailure", false, "turn failure (API error)"),
-    event("SubagentStart", true, "subagent start"),
-    event("SubagentStop", true, "subagent stop"),
-    event("PreCompact", true, "compaction (manual or auto)"),
-    event("SessionEnd", false, "session end, with its reason")
-  ],
-  command: (e) => `node "$CLAUDE_PROJECT_DIR"/${GUARD_PATH} ${e.name} --agent claude-code`,
-  entry: (e, command) => ({
-    ...(e.matcher === undefined ? {} : { matcher: e.matcher }),
-    hooks: [{ type: "command", command, ...(e.async ? { async: true } : {}), timeout: TIMEOUT_SECONDS }]
-  }),
-  limitations: [
-    "Claude Code kills async hooks still running when it exits: session start, prompts, turn ends and session end are installed blocking (one hook per turn, bounded by a 10 s timeout) so that the last turn is not lost",
-    "tool uses, subagents and compaction are async: they run concurrently, so they can reach myco slightly out of order (shown in the order the hooks started)"
-  ],
-  docs: ["https://code.claude.com/docs/en/hooks", "https://code.claude.com/docs/en/settings"]
-}
-
-/**
- * Codex CLI: `.codex/hooks.json` (a JSON file with the same event/group/handler shape as Claude
- * Code's). Hooks run through `$SHELL -lc` in the session's working directory, and Codex gives them
- * no project directory, so the command finds the project from the git work tree (or the working
- * directory when there is none). Stable Codex drops `async` hooks with a warning, so every hook is
- * blocking; Codex caps SessionEnd hooks at 3 s.
- */
-const codex: AgentHooks = {
-  agent: "codex",
-  title: "Codex CLI",
-  configPath: ".codex/hooks.json",
-  format: "json",
-  layout: "groups",
-  skeleton: {},
-  events: [
-    event("SessionStart", false, "session start, with its source (startup, resume, clear)"),
-    event("UserPromptSubmit", false, "prompts"),
-    event("PostToolUse", false, "tool uses with their responses (a failure is a response)"),
-    event("Stop", false, "turn end, with the last answer"),
-    event("StopFailure", false, "turn failure"),
-    event("SubagentStart", false, "subagent start"),
-    event("SubagentStop", false, "subagent stop"),
-    event("PreCompact", false, "compaction"),
-    event("SessionEnd", false, "session end")
-  ],
-  command: (e, context) => {
-    const inProject = context.projectInGit === null || context.projectInGit === "" ? "" : `${context.projectInGit}/`
-    return `node "$(git rev-parse --show-toplevel 2>/dev/null || pwd)/${shellDoubleQuoted(inProject)}${GUARD_PATH}" ${e.name} --agent codex`
-  },
-  entry: (e, command) => ({
-    ...(e.matcher === undefined ? {} : { matcher: e.matcher }),
-    hooks: [{ type: "command", command, timeout: e.name === "SessionEnd" ? 3 : TIMEOUT_SECONDS }]
-  }),
-  limitations: [
-    "no async hooks on stable Codex (it skips them): every hook is blocking, bounded by its timeout",
-    "no separate tool-failure event: a failed tool arrives as a PostToolUse response",
-    "project hooks run only once the project is trusted and each hook is reviewed in Codex (`/hooks`)",
-    "hooks need Codex's hooks feature (on by default in current Codex; `[features] hooks = true` in older ones)"
-  ],
-  docs: ["https://developers.openai.com/codex/hooks", "https://developers.openai.com/codex/config-advanced"]
-}
-
-/**
- * Cursor: `.cursor/hooks.json`, `{ version: 1, hooks: { event: [{ command }] } }`. Project hooks
- * run from the project root, so the guard's relative path is enough. Cursor has no async flag.
- */
-const cursor: AgentHooks = {
-  agent: "cursor",
-  title: "Cursor",
-  configPath: ".cursor/hooks.json",
-  format: "json",
-  layout: "flat",
-  skeleton: { version: 1 },
-  events: [
-    event("sessionStart", false, "session start"),
-    event("beforeSubmitPrompt", false, "prompts (the only prompt event is a before-hook)"),
-    event("postToolUse", false, "tool uses with their results"),
-    event("postToolUseFailure", false, "tool failures"),
-    event("stop", false, "turn end, with its status (completed, aborted, error)"),
-    event("subagentStart", false, "subagent start"),
-    event("subagentStop", false, "subagent stop"),
-    event("preCompact", false, "compaction"),
-    event("sessionEnd", false, "session end, with its reason")
-  ],
-  command: (e) => `node ${GUARD_PATH} ${e.name} --agent cursor`,
-  entry: (_e, command) => ({ command }),
-  limitations: [
-    "no async hooks: every hook is blocking (Cursor only ignores the output of observational ones)",
-    "prompts are captured by beforeSubmitPrompt, which Cursor runs before sending the prompt",
-    "some Cursor versions reject sessionStart as an unknown hook type"
-  ],
-  docs: ["https://cursor.com/docs/hooks"]
-}
-
-/**
- * Gemini CLI: the `hooks` object of `.gemini/settings.json` (groups, like Claude Code's, with the
- * timeout in milliseconds). Gemini replaces `$GEMINI_PROJECT_DIR` in the command with the quoted
- * project directory itself, so it must not be quoted again.
- */
-const geminiCli: AgentHooks = {
-  agent: "gemini-cli",
-  title: "Gemini CLI",
-  configPath: ".gemini/settings.json",
-  format: "json",
-  layout: "groups",
-  skeleton: {},
-  events: [
-    event("SessionStart", false, "session start, with its source (startup, resume, clear)"),
-    event("BeforeAgent", false, "prompts (the only prompt event is a before-hook)"),
-    event("AfterTool", false, "tool uses with their responses, failures included"),
-    event("AfterAgent", false, "turn end, with the answer"),
-    event("PreCompress", false, "compaction"),
-    event("SessionEnd", false, "session end, with its reason")
-  ],
-  command: (e) => `node $GEMINI_PROJECT_DIR/${GUARD_PATH} ${e.name} --agent gemini-cli`,
-  entry: (e, command) => ({
-    ...(e.matcher === undefined ? {} : { matcher: e.matcher }),
-    hooks: [
-      { name: "myco", type: "command", command, description: "myco session capture", timeout: TIMEOUT_SECONDS * 1000 }
-    ]
-  }),
-  limitations: [
-    "no async flag: hooks are blocking, except that Gemini does not wait for PreCompress and SessionEnd",
-    "no subagent events and no turn-failure event; a tool failure arrives in AfterTool's response",
-    "project hooks run only in trusted folders"
-  ],
-  docs: ["https://geminicli.com/docs/hooks", "https://geminicli.com/docs/hooks/reference"]
-}
-
-/**
- * VS Code (Copilot agent mode): a file of myco's own in `.github/hooks/`, where VS Code loads every
- * `*.json`; handlers directly under each event, timeout in seconds. Hooks run in the workspace
- * folder, so the guard's relative path is enough. No async flag.
- */
-const vscodeCopilot: AgentHooks = {
-  agent: "vscode-copilot",
-  title: "VS Code Copilot",
-  configPath: ".github/hooks/myco.json",
-  format: "json",
-  layout: "flat",
-  skeleton: {},
-  events: [
-    event("SessionStart", false, "session start"),
-    event("UserPromptSubmit", false, "prompts"),
-    event("PostToolUse", false, "tool uses with their responses"),
-    event("Stop", false, "turn end"),
-    event("SubagentStart", false, "subagent start"),
-    event("SubagentStop", false, "subagent stop"),
-    event("PreCompact", false, "compaction")
-  ],
-  command: (e) => `node ${GUARD_PATH} ${e.name} --agent vscode-copilot`,
-  entry: (_e, command) => ({ type: "command", command, timeout: TIMEOUT_SECONDS }),
-  limitations: [
-    "no async hooks: every hook is blocking, bounded by its timeout",
-    "no session-end, tool-failure or turn-failure events: sessions end by myco's idle timeout"
-  ],
-  docs: [
-    "https://code.visualstudio.com/docs/agent-customization/hooks",
-    "https://code.visualstudio.com/docs/agents/reference/hooks-reference"
-  ]
-}
-
-/**
- * Windsurf (Cascade): `.windsurf/hooks.json`, `{ hooks: { event: [{ command }] } }`, run from the
- * workspace root. Cascade has no session or subagent events and no async flag; its trajectory id
- * stands for the session.
- */
-const windsurf: AgentHooks = {
-  agent: "windsurf",
-  title: "Windsurf",
-  configPath: ".windsurf/hooks.json",
-  format: "json",
-  layout: "flat",
-  skeleton: {},
-  events: [
-    event("pre_user_prompt", false, "prompts (the only prompt event is a before-hook)"),
-    event("post_run_command", false, "shell commands with their output"),
-    event("post_write_code", false, "file edits"),
-    event("post_mcp_tool_use", false, "MCP tool uses with their results"),
-    event("post_cascade_response", false, "turn end, with the response")
-  ],
-  command: (e) => `node ${GUARD_PATH} ${e.name} --agent windsurf`,
-  entry: (_e, command) => ({ command }),
-  limitations: [
-    "no async hooks: every hook is blocking",
-    "no session start/end, subagent, compaction or failure events: sessions start with their first event and end by myco's idle timeout",
-    "file reads (post_read_code) are not captured: they fire on every read and would each block Cascade"
-  ],
-  docs: ["https://docs.windsurf.com/windsurf/cascade/hooks"]
-}
-
-/** Every agent's hook configuration, by name. */
-export const AGENT_HOOKS: { readonly [A in HookAgent]: AgentHooks } = {
-  "claude-code": claudeCode,
-  codex,
-  cursor,
-  "gemini-cli": geminiCli,
-  "vscode-copilot": vscodeCopilot,
-  windsurf
 }
 
 /** The result of a merge: the file's new text (undefined: delete the file) and whether it changed. */
@@ -518,7 +238,7 @@ const withHooks = (root: JsonObject, hooks: JsonObject): JsonObject => ({ ...roo
 export const install = (
   spec: AgentHooks,
   existingText: string | undefined,
-  command: (event: HookEvent) => string
+  command: (event: InstalledEvent) => string
 ): Either.Either<MergeResult, MalformedConfig> =>
   Either.map(parse(spec, existingText), (doc) => {
     const mine = eventNames(spec)
@@ -570,7 +290,7 @@ export const uninstall = (spec: AgentHooks, existingText: string | undefined): E
 export const inspect = (
   spec: AgentHooks,
   existingText: string | undefined,
-  command: (event: HookEvent) => string
+  command: (event: InstalledEvent) => string
 ): Either.Either<Inspection, MalformedConfig> =>
   Either.map(parse(spec, existingText), (doc) => {
     const current: Array<string> = []

@@ -12,19 +12,20 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import { Command, Options } from "@effect/cli"
 import { Data, Effect, Either, Schema } from "effect"
+import { AGENTS } from "../agents/index.js"
 import { ConfigError } from "../domain/Failure.js"
 import { VaultContext } from "../vault/VaultContext.js"
 import { jsonOption, vaultLayer, vaultOption } from "../cli/Common.js"
 import { ExitCode } from "../cli/ExitCodes.js"
 import { Output, table } from "../cli/Output.js"
 import {
-  AGENT_HOOKS,
+
   type AgentHooks,
   type CommandContext,
   GUARD_PATH,
   HOOK_AGENTS,
   type HookAgent,
-  type HookEvent,
+  type InstalledEvent,
   inspect,
   type Inspection,
   install,
@@ -175,7 +176,7 @@ export const commandContext = (root: string): CommandContext => {
 }
 
 /** The commands `spec`'s hooks run in this project. */
-export const commandsFor = (root: string, spec: AgentHooks): ((event: HookEvent) => string) => {
+export const commandsFor = (root: string, spec: AgentHooks): ((event: InstalledEvent) => string) => {
   const context = commandContext(root)
   return (event) => spec.command(event, context)
 }
@@ -195,6 +196,7 @@ const actionOf = (before: string | undefined, after: string | undefined, changed
 
 /** A merge computed for one agent, to write once every agent's merge succeeded. */
 interface PlannedWrite {
+  readonly agent: HookAgent
   readonly spec: AgentHooks
   readonly file: string
   readonly before: string | undefined
@@ -212,12 +214,12 @@ const plan = (
     const planned: Array<PlannedWrite> = []
     const malformed: Array<MalformedConfig> = []
     for (const agent of agents) {
-      const spec = AGENT_HOOKS[agent]
+      const spec = AGENTS[agent].hooks
       const file = configFile(root, spec)
       const before = yield* readText(file)
       const merged = merge(spec, before)
       if (Either.isLeft(merged)) malformed.push(merged.left)
-      else planned.push({ spec, file, before, after: merged.right.text, changed: merged.right.changed })
+      else planned.push({ agent, spec, file, before, after: merged.right.text, changed: merged.right.changed })
     }
     if (malformed.length > 0) return yield* new MalformedHookConfigs({ errors: malformed })
     return planned
@@ -227,7 +229,7 @@ const carryOut = (writes: ReadonlyArray<PlannedWrite>): Effect.Effect<ReadonlyAr
   Effect.forEach(writes, (w) =>
     Effect.gen(function* () {
       if (w.changed) yield* w.after === undefined ? removeFile(w.file) : writeAtomic(w.file, w.after)
-      return { agent: w.spec.agent, config: w.spec.configPath, action: actionOf(w.before, w.after, w.changed) }
+      return { agent: w.agent, config: w.spec.configPath, action: actionOf(w.before, w.after, w.changed) }
     })
   )
 
@@ -269,8 +271,8 @@ export interface AgentStatus {
 /** How every agent's hooks stand in the project (reading only). */
 export const agentStatuses = (root: string): Effect.Effect<ReadonlyArray<AgentStatus>, ConfigError> =>
   Effect.forEach(HOOK_AGENTS, (agent) =>
-    Effect.map(readText(configFile(root, AGENT_HOOKS[agent])), (text): AgentStatus => {
-      const spec = AGENT_HOOKS[agent]
+    Effect.map(readText(configFile(root, AGENTS[agent].hooks)), (text): AgentStatus => {
+      const spec = AGENTS[agent].hooks
       const base = { agent, config: spec.configPath, mentionsGuard: text !== undefined && mentionsGuardText(text) }
       if (text === undefined) return { ...base, state: "no-config", inspection: null, problem: null }
       const inspected = inspect(spec, text, commandsFor(root, spec))
@@ -364,7 +366,7 @@ export const HooksStatusReport = Schema.Struct({
   )
 })
 
-const eventReports = (agent: HookAgent) => AGENT_HOOKS[agent].events.map((e) => ({ name: e.name, async: e.async }))
+const eventReports = (agent: HookAgent) => AGENTS[agent].hooks.events.map((e) => ({ name: e.name, async: e.async }))
 
 /** Reports malformed configs (nothing was written) and exits 65. */
 const reportMalformed = (root: string, error: MalformedHookConfigs) =>
@@ -431,7 +433,7 @@ const installSubcommand = Command.make(
       } else {
         yield* out.line(describeGuard(outcome.guard, hook))
         for (const change of outcome.agents) {
-          const spec = AGENT_HOOKS[change.agent]
+          const spec = AGENTS[change.agent].hooks
           const blocking = spec.events.filter((e) => !e.async).map((e) => e.name)
           const asynchronous = spec.events.filter((e) => e.async).map((e) => e.name)
           yield* out.line(
@@ -554,7 +556,7 @@ const statusSubcommand = Command.make("status", { vault: vaultOption, json: json
                 .filter((x) => x !== "")
                 .join("; ")
             : s.state === "installed"
-              ? `${AGENT_HOOKS[s.agent].events.length} hooks`
+              ? `${AGENTS[s.agent].hooks.events.length} hooks`
               : ""
       return [s.agent, stateText[s.state], s.config, detail]
     })

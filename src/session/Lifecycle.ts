@@ -16,7 +16,7 @@ import {
   type TransitionCommand,
   type TransitionRecord
 } from "../domain/Session.js"
-import type { StoreFailure } from "../store/sqlite/SqliteErrors.js"
+import type { StoreFailure } from "../store/StoreFailure.js"
 import { SessionStore, type SessionFilter } from "../store/SessionStore.js"
 import { configuredBoundary, VaultContext } from "../vault/VaultContext.js"
 

@@ -22,8 +22,8 @@ import type { HookEventReply, ShuttingDown } from "../protocol/Protocol.js"
 import type { InvalidTransition, Session, TransitionCommand } from "../domain/Session.js"
 import { SessionLifecycle, type TransitionRequest } from "./Lifecycle.js"
 import { SessionId } from "../domain/Ids.js"
-import type { StoreFailure } from "../store/sqlite/SqliteErrors.js"
-import { EventStore } from "../store/SessionStore.js"
+import type { StoreFailure } from "../store/StoreFailure.js"
+import { EventStore } from "../store/EventStore.js"
 
 /** The outcomes of a capture, once committed. */
 export type CaptureTicket = Deferred.Deferred<ReadonlyArray<AppendOutcome>, SessionNotFound | StoreFailure | ShuttingDown>

@@ -8,7 +8,9 @@
 import { Effect, Either, ParseResult, Schema } from "effect"
 import { parseDocument } from "yaml"
 import { ConfigError } from "../domain/Failure.js"
-import { AgentName, KNOWN_AGENTS } from "../domain/Ids.js"
+import { AGENT_NAMES } from "../agents/index.js"
+import { AgentName } from "../domain/Ids.js"
+import { CLI_AGENT } from "../lean/Names.js"
 
 const show = (value: unknown): string => {
   if (value === undefined) return "nothing"
@@ -125,7 +127,7 @@ export const DEFAULT_EXCLUDE_PATHS: ReadonlyArray<string> = [
 /** The default of every key, in myco.yaml's shape: also the tree of every valid key. */
 export const defaultConfigTree: typeof MycoConfig.Encoded = {
   version: 1,
-  agents: { allowed: [...KNOWN_AGENTS] },
+  agents: { allowed: [...AGENT_NAMES, CLI_AGENT] },
   sessions: { capture: true, intelligence: true, idle_timeout: "30m" },
   capture: {
     outside_scope: "record",

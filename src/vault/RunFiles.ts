@@ -7,18 +7,11 @@ import { createHash } from "node:crypto"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import { Schema } from "effect"
+import { type DaemonInfo, daemonInfoFile, readDaemonInfo as readLeanDaemonInfo } from "../lean/DaemonInfo.js"
 import { preferredSocketPath } from "../lean/SocketPath.js"
 import type { VaultPaths } from "./Vault.js"
 
-/** The content of `run/daemon.json`. */
-export const DaemonInfo = Schema.Struct({
-  pid: Schema.Int.pipe(Schema.positive()),
-  version: Schema.String,
-  socket: Schema.String,
-  startedAt: Schema.String
-})
-export type DaemonInfo = typeof DaemonInfo.Type
+export { type DaemonInfo } from "../lean/DaemonInfo.js"
 
 /**
  * Where the supervisor's socket goes: `run/myco.sock`, or, when that path is too long for a Unix
@@ -37,7 +30,7 @@ export const shortSocketDir = (uid: number): string => path.join(os.tmpdir(), `m
 
 /** The paths of the supervisor's run files. */
 export const runFiles = (paths: VaultPaths) => ({
-  daemonJson: path.join(paths.run, "daemon.json"),
+  daemonJson: daemonInfoFile(paths.run),
   socket: socketPathFor(paths),
   lock: path.join(paths.run, "lock")
 })
@@ -50,12 +43,5 @@ export const writeDaemonInfo = (paths: VaultPaths, info: DaemonInfo): void => {
   fs.renameSync(tmp, file)
 }
 
-/** Reads daemon.json, or undefined when it is absent or unreadable. */
-export const readDaemonInfo = (paths: VaultPaths): DaemonInfo | undefined => {
-  try {
-    return Schema.decodeUnknownSync(DaemonInfo)(JSON.parse(fs.readFileSync(runFiles(paths).daemonJson, "utf8")))
-  } catch {
-    // Absent, half-written by a crashed process, or not ours: all mean "no supervisor known".
-    return undefined
-  }
-}
+/** Reads daemon.json, or undefined when it is absent or unreadable (the hook's reader). */
+export const readDaemonInfo = (paths: VaultPaths): DaemonInfo | undefined => readLeanDaemonInfo(paths.run)

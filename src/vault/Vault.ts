@@ -5,13 +5,12 @@
  * the working directory > `MYCO_VAULT_DIR` > ConfigError. DIR (flag or env) may name the project
  * directory or its `.myco/` directly.
  */
-import * as fs from "node:fs"
 import * as path from "node:path"
 import { Effect } from "effect"
 import { ConfigError } from "../domain/Failure.js"
+import { type LocatedBy, type LocateInput, locateVault, VAULT_DIR_NAME, VAULT_ENV } from "../lean/VaultLocation.js"
 
-/** Name of the vault directory inside a project. */
-export const VAULT_DIR_NAME = ".myco"
+export { VAULT_DIR_NAME, vaultDirOf } from "../lean/VaultLocation.js"
 
 /** Every path of a vault, derived from its directory. */
 export interface VaultPaths {
@@ -48,30 +47,11 @@ export const vaultPaths = (dir: string): VaultPaths => {
   }
 }
 
-/** The `.myco/` directory that `dir` (a project directory or a `.myco/` itself) designates. */
-export const vaultDirOf = (dir: string): string => {
-  const abs = path.resolve(dir)
-  return path.basename(abs) === VAULT_DIR_NAME ? abs : path.join(abs, VAULT_DIR_NAME)
-}
-
-const isDirectory = (p: string): boolean => {
-  try {
-    return fs.statSync(p).isDirectory()
-  } catch {
-    // A path we cannot stat is not a vault; resolution goes on to the next candidate.
-    return false
-  }
-}
-
 /** Where resolution looks: the parsed `--vault` flag, the working directory, the environment. */
-export interface ResolveInput {
-  readonly flag: string | undefined
-  readonly cwd: string
-  readonly env: string | undefined
-}
+export type ResolveInput = LocateInput
 
 /** How the vault was found, for `myco doctor`. */
-export type ResolvedBy = "flag" | "walk-up" | "env"
+export type ResolvedBy = LocatedBy
 
 /** A vault found by resolution. */
 export interface ResolvedVault {
@@ -79,42 +59,29 @@ export interface ResolvedVault {
   readonly by: ResolvedBy
 }
 
-/** Resolves the vault, or fails with a ConfigError saying how to make one. */
+/** Resolves the vault (the same algorithm as the hook's: lean/VaultLocation.ts), or fails with a ConfigError saying how to make one. */
 export const resolveVault = (input: ResolveInput): Effect.Effect<ResolvedVault, ConfigError> =>
   Effect.suspend((): Effect.Effect<ResolvedVault, ConfigError> => {
-    if (input.flag !== undefined) {
-      const dir = vaultDirOf(input.flag)
-      return isDirectory(dir)
-        ? Effect.succeed({ paths: vaultPaths(dir), by: "flag" as const })
-        : Effect.fail(noVaultAt(dir, `--vault ${input.flag}`, `myco init --vault ${path.dirname(dir)}`))
+    const located = locateVault(input)
+    switch (located._tag) {
+      case "Found":
+        return Effect.succeed({ paths: vaultPaths(located.dir), by: located.by })
+      case "NoVaultAt":
+        return Effect.fail(
+          new ConfigError({
+            message: `no vault at ${located.dir} (from ${located.source})`,
+            hint: "create it, or point at a directory that has one",
+            fix: `myco init --vault ${path.dirname(located.dir)}`,
+            path: located.dir
+          })
+        )
+      case "NoVault":
+        return Effect.fail(
+          new ConfigError({
+            message: `no vault here: no ${VAULT_DIR_NAME}/ in ${located.cwd} or above it, and ${VAULT_ENV} is not set`,
+            hint: `run \`myco init\` in the project root, or pass --vault DIR, or set ${VAULT_ENV}`,
+            fix: "myco init"
+          })
+        )
     }
-    let current = path.resolve(input.cwd)
-    for (;;) {
-      const candidate = path.join(current, VAULT_DIR_NAME)
-      if (isDirectory(candidate)) return Effect.succeed({ paths: vaultPaths(candidate), by: "walk-up" as const })
-      const parent = path.dirname(current)
-      if (parent === current) break
-      current = parent
-    }
-    if (input.env !== undefined && input.env !== "") {
-      const dir = vaultDirOf(input.env)
-      return isDirectory(dir)
-        ? Effect.succeed({ paths: vaultPaths(dir), by: "env" as const })
-        : Effect.fail(noVaultAt(dir, `MYCO_VAULT_DIR=${input.env}`, `myco init --vault ${path.dirname(dir)}`))
-    }
-    return Effect.fail(
-      new ConfigError({
-        message: `no vault here: no ${VAULT_DIR_NAME}/ in ${path.resolve(input.cwd)} or above it, and MYCO_VAULT_DIR is not set`,
-        hint: "run `myco init` in the project root, or pass --vault DIR, or set MYCO_VAULT_DIR",
-        fix: "myco init"
-      })
-    )
-  })
-
-const noVaultAt = (dir: string, source: string, fix: string): ConfigError =>
-  new ConfigError({
-    message: `no vault at ${dir} (from ${source})`,
-    hint: "create it, or point at a directory that has one",
-    fix,
-    path: dir
   })

@@ -4,13 +4,14 @@ import * as path from "node:path"
 import { afterEach, beforeEach, describe, expect, it } from "@effect/vitest"
 import { Either, Schema } from "effect"
 import { CheckResult } from "../../src/diagnostics/Doctor.js"
+import { AGENTS } from "../../src/agents/index.js"
 import {
-  AGENT_HOOKS,
+
   type AgentHooks,
   GUARD_PATH,
   HOOK_AGENTS,
   type HookAgent,
-  type HookEvent,
+  type InstalledEvent,
   inspect,
   install,
   isUpToDate,
@@ -26,7 +27,7 @@ import { myco, repoRoot, tempProject, type TempProject } from "../support/cli.js
 // Fixtures
 
 /** An event of the agent's that myco does not install, for the user's own hooks. */
-const otherEvent: { readonly [A in HookAgent]: string } = {
+const otherEvent: Readonly<Record<string, string>> = {
   "claude-code": "PreToolUse",
   codex: "PreToolUse",
   cursor: "beforeShellExecution",
@@ -35,7 +36,7 @@ const otherEvent: { readonly [A in HookAgent]: string } = {
   windsurf: "pre_run_command"
 }
 
-const commands = (spec: AgentHooks) => (e: HookEvent) => spec.command(e, { projectInGit: "" })
+const commands = (spec: AgentHooks) => (e: InstalledEvent) => spec.command(e, { projectInGit: "" })
 
 /** A hook of the user's, in the agent's layout. */
 const userEntry = (spec: AgentHooks, command: string): JsonObject =>
@@ -48,7 +49,7 @@ const userDocument = (spec: AgentHooks): JsonObject => ({
   ...spec.skeleton,
   [spec.agent === "gemini-cli" ? "general" : "userSetting"]: { keep: true },
   hooks: {
-    [otherEvent[spec.agent]]: [userEntry(spec, "./scripts/guard-shell.sh")],
+    [otherEvent[spec.agent] ?? "none"]: [userEntry(spec, "./scripts/guard-shell.sh")],
     [firstEvent(spec)]: [userEntry(spec, "./scripts/lint.sh")]
   }
 })
@@ -79,7 +80,7 @@ const commandStrings = (value: unknown): ReadonlyArray<string> => {
 // The merge functions
 
 describe.each(HOOK_AGENTS)("merging %s's hook config", (agent) => {
-  const spec = AGENT_HOOKS[agent]
+  const spec = AGENTS[agent].hooks
   const cmd = commands(spec)
 
   it("installs one entry per event into an empty project, each running the guard for that event", () => {
@@ -104,7 +105,7 @@ describe.each(HOOK_AGENTS)("merging %s's hook config", (agent) => {
     const after = parseObject(text)
     const hooks = hooksOf(text)
     expect(after[spec.agent === "gemini-cli" ? "general" : "userSetting"]).toEqual({ keep: true })
-    expect(hooks[otherEvent[agent]]).toEqual([userEntry(spec, "./scripts/guard-shell.sh")])
+    expect(hooks[otherEvent[agent] ?? "none"]).toEqual([userEntry(spec, "./scripts/guard-shell.sh")])
     // The user's entry stays first; myco's comes after it.
     const first = spec.events[0]
     if (first === undefined) throw new Error("no events")
@@ -146,7 +147,7 @@ describe.each(HOOK_AGENTS)("merging %s's hook config", (agent) => {
           userEntry(spec, "./scripts/lint.sh"),
           userEntry(spec, old(first.name))
         ],
-        [otherEvent[agent]]: [userEntry(spec, "./mine.sh"), userEntry(spec, old(otherEvent[agent]))]
+        [otherEvent[agent] ?? "none"]: [userEntry(spec, "./mine.sh"), userEntry(spec, old(otherEvent[agent] ?? "none"))]
       }
     }
     const before = right(inspect(spec, json2(document), cmd))
@@ -156,7 +157,7 @@ describe.each(HOOK_AGENTS)("merging %s's hook config", (agent) => {
     const { text } = right(install(spec, json2(document), cmd))
     const hooks = hooksOf(text)
     expect(hooks[first.name]).toEqual([spec.entry(first, cmd(first)), userEntry(spec, "./scripts/lint.sh")])
-    expect(hooks[otherEvent[agent]]).toEqual([userEntry(spec, "./mine.sh")])
+    expect(hooks[otherEvent[agent] ?? "none"]).toEqual([userEntry(spec, "./mine.sh")])
     expect(isUpToDate(right(inspect(spec, text, cmd)))).toBe(true)
   })
 
@@ -199,7 +200,7 @@ describe.each(HOOK_AGENTS)("merging %s's hook config", (agent) => {
 })
 
 describe("merging matcher groups", () => {
-  const spec = AGENT_HOOKS["claude-code"]
+  const spec = AGENTS["claude-code"].hooks
   const cmd = commands(spec)
 
   it("takes myco's handler out of a group it shares with the user's, and leaves theirs", () => {
@@ -228,7 +229,7 @@ describe("merging matcher groups", () => {
   })
 
   it("leaves entries of events it does not edit alone, whatever their shape (Gemini's `disabled`)", () => {
-    const gemini = AGENT_HOOKS["gemini-cli"]
+    const gemini = AGENTS["gemini-cli"].hooks
     const document = { hooks: { disabled: ["old-hook"], enabled: true } }
     const { text } = right(install(gemini, json2(document), commands(gemini)))
     expect(parseObject(text)["hooks"]).toMatchObject(document.hooks)
@@ -236,7 +237,7 @@ describe("merging matcher groups", () => {
   })
 
   it("Codex finds the project inside its git work tree", () => {
-    const codex = AGENT_HOOKS.codex
+    const codex = AGENTS.codex.hooks
     const e = codex.events[0]
     if (e === undefined) throw new Error("no events")
     expect(codex.command(e, { projectInGit: "" })).toBe(
@@ -272,7 +273,7 @@ const installReport = (...agents: ReadonlyArray<HookAgent>) => {
 }
 
 describe.each(HOOK_AGENTS)("myco hooks install --agent %s", (agent) => {
-  const spec = AGENT_HOOKS[agent]
+  const spec = AGENTS[agent].hooks
 
   it("writes the guard and the config into an empty project; a second install changes nothing", () => {
     initVault()
@@ -299,7 +300,7 @@ describe.each(HOOK_AGENTS)("myco hooks install --agent %s", (agent) => {
     write(spec.configPath, original)
     expect(installReport(agent).agents[0]?.action).toBe("updated")
     const hooks = hooksOf(read(spec.configPath))
-    expect(hooks[otherEvent[agent]]).toEqual([userEntry(spec, "./scripts/guard-shell.sh")])
+    expect(hooks[otherEvent[agent] ?? "none"]).toEqual([userEntry(spec, "./scripts/guard-shell.sh")])
     expect(hooks[firstEvent(spec)]?.[0]).toEqual(userEntry(spec, "./scripts/lint.sh"))
 
     const result = run(["hooks", "uninstall", "--agent", agent])
@@ -376,7 +377,7 @@ describe("myco hooks", () => {
   it("status says which agents have myco's hooks and what the guard runs", () => {
     initVault()
     installReport("codex")
-    write(".claude/settings.json", json2({ hooks: { PreToolUse: [userEntry(AGENT_HOOKS["claude-code"], "x")] } }))
+    write(".claude/settings.json", json2({ hooks: { PreToolUse: [userEntry(AGENTS["claude-code"].hooks, "x")] } }))
     write(".cursor/hooks.json", "nope")
     const hook = at("fake-hook.cjs")
     fs.writeFileSync(hook, "process.exit(0)\n")
@@ -516,7 +517,7 @@ describe("myco doctor on hooks", () => {
   it("reports a missing guard and broken entries, and --fix repairs only the agents that were installed", () => {
     initVault()
     const env = withHook()
-    const claude = AGENT_HOOKS["claude-code"]
+    const claude = AGENTS["claude-code"].hooks
     const userHooks = json2({ hooks: { PreToolUse: [userEntry(claude, "./check.sh")] } })
     write(claude.configPath, userHooks)
     installReport("claude-code")
@@ -550,7 +551,7 @@ describe("myco doctor on hooks", () => {
     // The user's hooks are still there; no other agent got hooks.
     expect(hooksOf(read(claude.configPath))["PreToolUse"]).toEqual([userEntry(claude, "./check.sh")])
     for (const other of HOOK_AGENTS.filter((a) => a !== "claude-code")) {
-      expect(fs.existsSync(at(AGENT_HOOKS[other].configPath)), other).toBe(false)
+      expect(fs.existsSync(at(AGENTS[other].hooks.configPath)), other).toBe(false)
     }
   })
 

@@ -2,25 +2,23 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import Database from "better-sqlite3"
 import { describe, expect, it } from "@effect/vitest"
-import { DateTime, Effect, Either, Layer } from "effect"
-import { CapturedEvent, EventKind, IdempotencyId } from "../../src/domain/Event.js"
+import { DateTime, Effect, Either } from "effect"
 import { AgentName, MachineId, ProjectId, SessionId } from "../../src/domain/Ids.js"
 import { applyTransition, createSession, type Session } from "../../src/domain/Session.js"
-import { EventStore, SessionStore } from "../../src/store/SessionStore.js"
-import { layerDatabase, layerEventStore, layerSessionStore } from "../../src/store/sqlite/Sqlite.js"
+import { EventStore } from "../../src/store/EventStore.js"
+import { Maintenance } from "../../src/store/Maintenance.js"
+import { RunStore } from "../../src/store/RunStore.js"
+import { SessionStore } from "../../src/store/SessionStore.js"
+import { layerStores } from "../../src/store/sqlite/index.js"
 import { tempProject } from "../support/cli.js"
 
-const storeLayer = (filename: string, options?: { busyTimeoutMs?: number; attempts?: number }) =>
-  Layer.mergeAll(layerSessionStore, layerEventStore).pipe(
-    Layer.provideMerge(
-      layerDatabase({
-        filename,
-        busyTimeoutMs: options?.busyTimeoutMs ?? 1000,
-        retry: { attempts: options?.attempts ?? 3, baseDelayMs: 5 },
-        migrate: true
-      })
-    )
-  )
+const storeLayer = (filename: string, options?: { busyTimeoutMs?: number; attempts?: number; migrate?: boolean }) =>
+  layerStores({
+    filename,
+    busyTimeoutMs: options?.busyTimeoutMs ?? 1000,
+    retry: { attempts: options?.attempts ?? 3, baseDelayMs: 5 },
+    migrate: options?.migrate ?? true
+  })
 
 const at = (ms: number) => DateTime.unsafeMake(1_790_000_000_000 + ms)
 
@@ -51,16 +49,7 @@ const makeSession = (id: string, options?: { agent?: string; ms?: number; parent
 const step = (session: Session, command: "complete" | "reopen" | "process" | "archive" | "restore", ms: number) =>
   Either.getOrThrow(applyTransition(session, command, at(ms), `${command} in test`, "test"))
 
-const event = (id: string, session: string, payload: unknown = { n: id }, atMs = 5) =>
-  new CapturedEvent({
-    idempotencyId: IdempotencyId.make(id),
-    sessionId: SessionId.make(session),
-    kind: EventKind.make("prompt"),
-    at: at(atMs),
-    payload
-  })
-
-const withDb = <A, E>(f: (file: string) => Effect.Effect<A, E, SessionStore | EventStore>) =>
+const withDb = <A, E>(f: (file: string) => Effect.Effect<A, E, SessionStore | EventStore | RunStore | Maintenance>) =>
   Effect.suspend(() => {
     const project = tempProject()
     const file = path.join(project.dir, "myco.db")
@@ -68,55 +57,6 @@ const withDb = <A, E>(f: (file: string) => Effect.Effect<A, E, SessionStore | Ev
   })
 
 describe("SQLite session store", () => {
-  it.effect("stores, reads back and lists sessions exactly", () =>
-    withDb(() =>
-      Effect.gen(function* () {
-        const store = yield* SessionStore
-        const [a, aCreated] = makeSession("a", { ms: 1, agent: "codex" })
-        const [b, bCreated] = makeSession("b", { ms: 2, parent: "a" })
-        yield* store.create(a, aCreated)
-        yield* store.create(b, bCreated)
-        expect(yield* store.get(SessionId.make("a"))).toEqual(a)
-        expect((yield* store.get(SessionId.make("b"))).parentId).toBe("a")
-        expect((yield* store.list({})).map((s) => s.id)).toEqual(["b", "a"])
-        expect((yield* store.list({ agent: AgentName.make("codex") })).map((s) => s.id)).toEqual(["a"])
-        expect((yield* store.list({ limit: 1 })).map((s) => s.id)).toEqual(["b"])
-        yield* store.transition(...(() => { const [n, r] = step(a, "complete", 3); return [n, a, r] as const })())
-        expect((yield* store.list({ status: "completed" })).map((s) => s.id)).toEqual(["a"])
-        expect(yield* store.countByStatus).toEqual({ active: 1, completed: 1, processed: 0, archived: 0 })
-        const again = yield* Effect.flip(store.create(a, aCreated))
-        expect(again._tag).toBe("SessionExists")
-        const missing = yield* Effect.flip(store.get(SessionId.make("zzz")))
-        expect(missing._tag).toBe("SessionNotFound")
-      })
-    )
-  )
-
-  it.effect("a transition is compare-and-set: a stale expectation is a VersionConflict and changes nothing", () =>
-    withDb(() =>
-      Effect.gen(function* () {
-        const store = yield* SessionStore
-        const [s, created] = makeSession("s")
-        yield* store.create(s, created)
-        const [completed, record] = step(s, "complete", 1)
-        yield* store.transition(completed, s, record)
-        // A second writer that read the session before the first wrote it loses.
-        const conflict = yield* Effect.flip(store.transition(completed, s, record))
-        expect(conflict._tag).toBe("VersionConflict")
-        if (conflict._tag === "VersionConflict") {
-          expect(conflict.actualVersion).toBe(2)
-          expect(conflict.actualStatus).toBe("completed")
-        }
-        const history = yield* store.history(s.id)
-        expect(history.map((h) => `${h.version}:${h.command}`)).toEqual(["1:create", "2:complete"])
-        expect(history[1]?.reason).toBe("complete in test")
-        expect((yield* store.get(s.id)).version).toBe(2)
-        const notFound = yield* Effect.flip(store.history(SessionId.make("nope")))
-        expect(notFound._tag).toBe("SessionNotFound")
-      })
-    )
-  )
-
   it.effect("the transition history is append-only in the database itself", () =>
     withDb((file) =>
       Effect.gen(function* () {
@@ -131,81 +71,6 @@ describe("SQLite session store", () => {
           raw.close()
         }
         expect((yield* store.history(s.id))[0]?.reason).toBe("test")
-      })
-    )
-  )
-})
-
-describe("idle sessions", () => {
-  it.effect("are the active ones whose last creation, transition or event is older than the cutoff", () =>
-    withDb(() =>
-      Effect.gen(function* () {
-        const sessions = yield* SessionStore
-        const [old, oldCreated] = makeSession("old", { ms: 0 })
-        const [fresh, freshCreated] = makeSession("fresh", { ms: 100 })
-        const [done, doneCreated] = makeSession("done", { ms: 0 })
-        const [reopened, reopenedCreated] = makeSession("reopened", { ms: 0 })
-        for (const [s, r] of [[old, oldCreated], [fresh, freshCreated], [done, doneCreated], [reopened, reopenedCreated]] as const) {
-          yield* sessions.create(s, r)
-        }
-        const [doneNext, doneRecord] = step(done, "complete", 1)
-        yield* sessions.transition(doneNext, done, doneRecord)
-        const [r1, r1Record] = step(reopened, "complete", 1)
-        yield* sessions.transition(r1, reopened, r1Record)
-        const [r2, r2Record] = step(r1, "reopen", 120)
-        yield* sessions.transition(r2, r1, r2Record)
-        expect(yield* sessions.idleSince(at(50))).toEqual(["old"])
-        expect(yield* sessions.idleSince(at(200))).toEqual(["old", "fresh", "reopened"])
-      })
-    )
-  )
-})
-
-describe("SQLite event store", () => {
-  it.effect("numbers events per session, stores a duplicate once, and flags late events without reopening", () =>
-    withDb(() =>
-      Effect.gen(function* () {
-        const sessions = yield* SessionStore
-        const events = yield* EventStore
-        const [s, created] = makeSession("s")
-        const [other, otherCreated] = makeSession("o")
-        yield* sessions.create(s, created)
-        yield* sessions.create(other, otherCreated)
-        const first = yield* events.append([event("e1", "s"), event("e2", "s"), event("x1", "o")])
-        expect(first.map((o) => [o.seq, o.duplicate, o.late])).toEqual([
-          [1, false, false],
-          [2, false, false],
-          [1, false, false]
-        ])
-        // A replay of e2 is acknowledged with its original place and not stored again.
-        const replay = yield* events.append([event("e2", "s", { changed: true }), event("e3", "s")])
-        expect(replay.map((o) => [o.seq, o.duplicate])).toEqual([
-          [2, true],
-          [3, false]
-        ])
-        const [completed, record] = step(s, "complete", 10)
-        yield* sessions.transition(completed, s, record)
-        // Happened after the completion (at 10): late. Happened before it, arrived after: not late.
-        const late = yield* events.append([event("e4", "s", { n: "e4" }, 20), event("e5", "s", { n: "e5" }, 9)])
-        expect(late.map((o) => [o.seq, o.late])).toEqual([
-          [4, true],
-          [5, false]
-        ])
-        const stored = yield* events.list(s.id, {})
-        expect(stored.map((e) => [e.seq, e.idempotencyId, e.late])).toEqual([
-          [1, "e1", false],
-          [2, "e2", false],
-          [3, "e3", false],
-          [4, "e4", true],
-          [5, "e5", false]
-        ])
-        expect(stored[1]?.payload).toEqual({ n: "e2" })
-        const after = yield* sessions.get(s.id)
-        expect(after.status).toBe("completed")
-        expect(after.counters).toEqual({ events: 5, lateEvents: 1 })
-        expect((yield* events.list(s.id, { afterSeq: 2, limit: 1 })).map((e) => e.seq)).toEqual([3])
-        const unknown = yield* Effect.flip(events.append([event("z1", "nope")]))
-        expect(unknown._tag).toBe("SessionNotFound")
       })
     )
   )
@@ -268,6 +133,108 @@ describe("SQLite failures", () => {
       const rows = raw.prepare("SELECT migration_id FROM myco_migrations").all()
       raw.close()
       expect(rows).toEqual([{ migration_id: 1 }, { migration_id: 2 }])
+      project.cleanup()
+    })
+  )
+})
+
+describe("SQLite run store", () => {
+  it.effect("a requeued run loses its start time", () =>
+    withDb((file) =>
+      Effect.gen(function* () {
+        const [s, created] = makeSession("s")
+        yield* Effect.flatMap(SessionStore, (store) => store.create(s, created))
+        const raw = new Database(file)
+        try {
+          raw
+            .prepare("INSERT INTO runs (id, session_id, task, harness, status, queued_at, started_at) VALUES ('r1', 's', 'summary', 'builtin', 'running', 1, 2)")
+            .run()
+          expect(yield* Effect.flatMap(RunStore, (runs) => runs.requeueInterrupted)).toEqual(["r1"])
+          expect(raw.prepare("SELECT status, started_at FROM runs").all()).toEqual([{ status: "queued", started_at: null }])
+        } finally {
+          raw.close()
+        }
+      })
+    )
+  )
+})
+
+describe("SQLite maintenance", () => {
+  it.effect("integrity, checkpoint and lineage of a healthy database", () =>
+    withDb(() =>
+      Effect.gen(function* () {
+        const maintenance = yield* Maintenance
+        const [s, created] = makeSession("s")
+        const store = yield* SessionStore
+        yield* store.create(s, created)
+        const [completed, record] = step(s, "complete", 1)
+        yield* store.transition(completed, s, record)
+        expect(yield* maintenance.integrityCheck).toEqual({ ok: true, problems: [] })
+        yield* maintenance.checkpoint
+        expect(yield* maintenance.lineage).toEqual({ _tag: "Checked", sessions: 1, broken: [] })
+        expect(yield* maintenance.migrations).toEqual({ applied: [1, 2], pending: [], unknown: [] })
+      })
+    )
+  )
+
+  it.effect("lineage names a session whose history does not explain it, and reports a history it cannot read", () =>
+    withDb((file) =>
+      Effect.gen(function* () {
+        const maintenance = yield* Maintenance
+        const store = yield* SessionStore
+        for (const id of ["ok", "bent"]) {
+          const [s, created] = makeSession(id)
+          yield* store.create(s, created)
+        }
+        const raw = new Database(file)
+        try {
+          raw.prepare("UPDATE sessions SET status = 'archived' WHERE id = 'bent'").run()
+          expect(yield* maintenance.lineage).toEqual({ _tag: "Checked", sessions: 2, broken: ["bent"] })
+          raw.prepare("INSERT INTO transitions VALUES ('ok', 2, 'active', 'completed', 'explode', 'r', 'a', 3)").run()
+        } finally {
+          raw.close()
+        }
+        const unreadable = yield* maintenance.lineage
+        expect(unreadable._tag).toBe("Unreadable")
+        if (unreadable._tag === "Unreadable") expect(unreadable.problem).toContain("explode")
+      })
+    )
+  )
+
+  it.effect("a backup is a copy of the database; one that cannot be written is a failure, not a crash", () =>
+    withDb((file) =>
+      Effect.gen(function* () {
+        const maintenance = yield* Maintenance
+        const [s, created] = makeSession("s")
+        yield* Effect.flatMap(SessionStore, (store) => store.create(s, created))
+        const copy = path.join(path.dirname(file), "backup.db")
+        yield* maintenance.backup(copy)
+        const raw = new Database(copy, { readonly: true })
+        try {
+          expect(raw.prepare("SELECT id FROM sessions").all()).toEqual([{ id: "s" }])
+        } finally {
+          raw.close()
+        }
+        const failed = yield* Effect.flip(maintenance.backup(path.join(path.dirname(file), "no", "such", "dir.db")))
+        expect(["ConfigError", "SystemError", "TransientError"]).toContain(failed._tag)
+      })
+    )
+  )
+
+  it.live("migrations: pending on a database opened without them, applied by migrate, unknown when newer", () =>
+    Effect.gen(function* () {
+      const project = tempProject()
+      const file = path.join(project.dir, "fresh.db")
+      const status = Effect.flatMap(Maintenance, (m) => Effect.all([m.migrations, m.migrate, m.migrations]))
+      const [before, applied, after] = yield* Effect.provide(status, storeLayer(file, { migrate: false }))
+      expect(before).toEqual({ applied: [], pending: [1, 2], unknown: [] })
+      expect(applied).toEqual([1, 2])
+      expect(after).toEqual({ applied: [1, 2], pending: [], unknown: [] })
+      const raw = new Database(file)
+      raw.prepare("INSERT INTO myco_migrations (migration_id, name) VALUES (999, 'future')").run()
+      raw.close()
+      const newer = yield* Effect.provide(Effect.flatMap(Maintenance, (m) => m.migrations), storeLayer(file, { migrate: false }))
+      expect(newer).toEqual({ applied: [1, 2, 999], pending: [], unknown: [999] })
       project.cleanup()
     })
   )

@@ -13,11 +13,10 @@
  * hooks beforeTabFileRead / afterTabFileEdit (inline completions, outside any conversation) and
  * workspaceOpen (an app lifecycle hook without a session).
  */
-import { Schema } from "effect"
 import type { CanonicalTool, NormalizedEvent } from "../../domain/CanonicalEvent.js"
-import { type AgentContract, defined, first, Json, makeNormalizer, type Reader, Str, Strs, toolOf } from "../Contract.js"
+import { type AgentContract, defined, first, Json, makeNormalizer, type Reader, Str, Strs, toolOf, struct, type TypeOf } from "../Contract.js"
 
-const Payload = Schema.Struct({
+const Payload = struct({
   conversation_id: Str,
   /** sessionStart, sessionEnd: the same id as `conversation_id`. */
   session_id: Str,
@@ -58,7 +57,7 @@ const Payload = Schema.Struct({
   /** preCompact: auto | manual. */
   trigger: Str
 })
-type Payload = typeof Payload.Type
+type Payload = TypeOf<typeof Payload>
 
 /** A generic tool event (preToolUse, postToolUse, postToolUseFailure, before/afterMCPExecution). */
 const tool = (r: Reader<Payload>, more: () => Partial<Omit<CanonicalTool, "name" | "input">> = () => ({})) =>
@@ -74,9 +73,10 @@ const named = (r: Reader<Payload>, name: string, subject: "command" | "file_path
   return { name, input: { [subject]: value, ...(withEdits ? defined({ edits: r.take("edits") }) : {}) } }
 }
 
-const contract: AgentContract<Payload, typeof Payload.Encoded> = {
+const contract: AgentContract<Payload> = {
   agent: "cursor",
   schema: Payload,
+  sessionIdFields: ["conversation_id", "session_id"],
   eventField: "hook_event_name",
   common: (r) => ({
     sessionId: r.peek("conversation_id") === undefined && r.peek("session_id") !== undefined ? r.take("session_id") : r.need("conversation_id"),

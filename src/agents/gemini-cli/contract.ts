@@ -10,11 +10,10 @@
  * Not mapped, stored raw if hooked: BeforeModel, AfterModel and BeforeToolSelection (model
  * requests and response chunks: AfterModel fires for every streamed chunk, far too often to hook).
  */
-import { Option, Schema } from "effect"
 import type { NormalizedEvent } from "../../domain/CanonicalEvent.js"
-import { type AgentContract, defined, errorMessage, Json, makeNormalizer, readSource, Str, toolOf, toolRun } from "../Contract.js"
+import { type AgentContract, defined, errorMessage, Json, makeNormalizer, readSource, Str, toolOf, toolRun, struct, type TypeOf } from "../Contract.js"
 
-const Payload = Schema.Struct({
+const Payload = struct({
   session_id: Str,
   transcript_path: Str,
   cwd: Str,
@@ -37,19 +36,18 @@ const Payload = Schema.Struct({
   /** PreCompress: auto | manual. */
   trigger: Str
 })
-type Payload = typeof Payload.Type
-
-const toolError = Schema.decodeUnknownOption(Schema.Struct({ error: Schema.Unknown }))
+type Payload = TypeOf<typeof Payload>
 
 /** The error of a failed tool run: `tool_response.error` (`{ message, type }`), when set. */
 const failureOf = (response: unknown): string | undefined => {
-  const error = Option.getOrUndefined(toolError(response))?.error
+  const error = typeof response === "object" && response !== null && "error" in response ? response.error : undefined
   return error === undefined || error === null ? undefined : (errorMessage(error) ?? JSON.stringify(error))
 }
 
-const contract: AgentContract<Payload, typeof Payload.Encoded> = {
+const contract: AgentContract<Payload> = {
   agent: "gemini-cli",
   schema: Payload,
+  sessionIdFields: ["session_id"],
   eventField: "hook_event_name",
   common: (r) => ({ sessionId: r.need("session_id"), cwd: r.take("cwd"), transcriptPath: r.take("transcript_path") }),
   events: {

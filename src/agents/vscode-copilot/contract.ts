@@ -12,7 +12,6 @@
  *   itself converts camelCase event names to its own, but the hook still runs with the name the
  *   config spells, so both spellings, and both field styles, are accepted for every event.
  */
-import { Option, Schema } from "effect"
 import type { CanonicalTool, NormalizedEvent } from "../../domain/CanonicalEvent.js"
 import {
   type AgentContract,
@@ -25,10 +24,9 @@ import {
   readSource,
   Str,
   toolOf,
-  toolRun
-} from "../Contract.js"
+  toolRun, struct, decodeStruct, type TypeOf } from "../Contract.js"
 
-const Payload = Schema.Struct({
+const Payload = struct({
   session_id: Str,
   sessionId: Str,
   transcript_path: Str,
@@ -71,20 +69,15 @@ const Payload = Schema.Struct({
   message: Str,
   notification_type: Str
 })
-type Payload = typeof Payload.Type
+type Payload = TypeOf<typeof Payload>
 type R = Reader<Payload>
 
-const ToolResult = Schema.Struct({
-  result_type: Schema.optional(Schema.String),
-  resultType: Schema.optional(Schema.String),
-  text_result_for_llm: Schema.optional(Schema.String),
-  textResultForLlm: Schema.optional(Schema.String)
-})
-const toolResult = Schema.decodeUnknownOption(ToolResult)
+const ToolResult = struct({ result_type: Str, resultType: Str, text_result_for_llm: Str, textResultForLlm: Str })
+const toolResult = (response: unknown): TypeOf<typeof ToolResult> | undefined => decodeStruct(ToolResult, response)
 
 /** The error of a tool result the CLI reports as failed, denied or in error (PostToolUse in PascalCase). */
 const failureOf = (response: unknown): string | undefined => {
-  const result = Option.getOrUndefined(toolResult(response))
+  const result = toolResult(response)
   const type = result?.result_type ?? result?.resultType
   return type === "failure" || type === "denied" || type === "error" ? (result?.text_result_for_llm ?? result?.textResultForLlm ?? type) : undefined
 }
@@ -142,9 +135,10 @@ const notification: EventSpec<Payload> = {
 // The CLI's permission service is about to decide on a tool call: a notification about it.
 const permissionRequest: EventSpec<Payload> = { kind: "notification", map: (r) => ({ data: defined({ tool: tool(r) }) }) }
 
-const contract: AgentContract<Payload, typeof Payload.Encoded> = {
+const contract: AgentContract<Payload> = {
   agent: "vscode-copilot",
   schema: Payload,
+  sessionIdFields: ["session_id", "sessionId"],
   // No event-name check: VS Code reports its PascalCase name for a hook configured in camelCase.
   common: (r) => ({
     sessionId: r.peek("session_id") === undefined && r.peek("sessionId") !== undefined ? r.take("sessionId") : r.need("session_id"),

@@ -11,20 +11,19 @@
  * post_cascade_response and post_cascade_response_with_transcript both end a turn (the first with
  * the response text, the second with the transcript file): the installer should hook one of them.
  */
-import { Schema } from "effect"
 import type { CanonicalTool, NormalizedEvent } from "../../domain/CanonicalEvent.js"
-import { type AgentContract, defined, Json, JsonRecord, makeNormalizer, type Reader, Str, toolOf } from "../Contract.js"
+import { type AgentContract, defined, Json, JsonRecord, makeNormalizer, type Reader, Str, toolOf, struct, type TypeOf } from "../Contract.js"
 
-const Payload = Schema.Struct({
+const Payload = struct({
   trajectory_id: Str,
   agent_action_name: Str,
   /** Not in the published contract; third-party integrations report it, so it is mapped when present. */
   model_name: Str,
   tool_info: JsonRecord
 })
-type Payload = typeof Payload.Type
+type Payload = TypeOf<typeof Payload>
 
-const ToolInfo = Schema.Struct({
+const ToolInfo = struct({
   /** pre/post_read_code, pre/post_write_code. */
   file_path: Str,
   edits: Json,
@@ -43,7 +42,7 @@ const ToolInfo = Schema.Struct({
   /** post_cascade_response_with_transcript. */
   transcript_path: Str
 })
-type ToolInfo = typeof ToolInfo.Type
+type ToolInfo = TypeOf<typeof ToolInfo>
 
 const info = (r: Reader<Payload>): Reader<ToolInfo> => r.nested("tool_info", ToolInfo)
 
@@ -66,9 +65,10 @@ const mcp = (r: Reader<Payload>, used: boolean): { readonly tool?: CanonicalTool
   return defined({ tool })
 }
 
-const contract: AgentContract<Payload, typeof Payload.Encoded> = {
+const contract: AgentContract<Payload> = {
   agent: "windsurf",
   schema: Payload,
+  sessionIdFields: ["trajectory_id"],
   eventField: "agent_action_name",
   common: (r) => ({ sessionId: r.need("trajectory_id"), data: defined({ model: r.take("model_name") }) }),
   events: {

@@ -1,15 +1,13 @@
 /**
- * How SQLite failures map onto myco's failure classes, and the retry policy for the transient
- * ones. A busy or locked database is transient; a permission problem is the user's to fix
- * (config); a corrupt, full or failing disk is a system failure; anything else is a bug in myco
- * (a defect), because our SQL is fixed and well-formed.
+ * How SQLite failures map onto myco's failure classes (`../StoreFailure.ts`, whose retry policy
+ * handles the transient ones). A busy or locked database is transient; a permission problem is
+ * the user's to fix (config); a corrupt, full or failing disk is a system failure; anything else
+ * is a bug in myco (a defect), because our SQL is fixed and well-formed.
  */
 import { SqlError } from "@effect/sql/SqlError"
-import { Duration, Effect, Schedule } from "effect"
+import { Effect, ParseResult } from "effect"
 import { ConfigError, SystemError, TransientError } from "../../domain/Failure.js"
-
-/** Any failure the store can report besides its domain outcomes. */
-export type StoreFailure = TransientError | SystemError | ConfigError
+import type { StoreFailure } from "../StoreFailure.js"
 
 /** The SQLite error code (e.g. `SQLITE_BUSY_SNAPSHOT`) behind a failure, when there is one. */
 export const sqliteCode = (u: unknown): string | undefined => {
@@ -90,29 +88,13 @@ export const mapSqlErrors =
       })
     )
 
-/** Retry settings for transient store failures (from myco.yaml `store`). */
-export interface RetryPolicy {
-  readonly attempts: number
-  readonly baseDelayMs: number
-}
-
-/**
- * Retries TransientErrors with exponential backoff and jitter, `attempts` times at most, logging
- * each retry at warn. Other failures pass through untouched.
- */
-export const retryTransient =
-  (policy: RetryPolicy) =>
-  <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-    self.pipe(
-      Effect.tapError((e) =>
-        e instanceof TransientError ? Effect.logWarning(`transient store failure, retrying: ${e.message}`) : Effect.void
-      ),
-      Effect.retry({
-        schedule: Schedule.exponential(Duration.millis(policy.baseDelayMs), 2).pipe(
-          Schedule.jittered,
-          Schedule.upTo(Duration.seconds(30))
-        ),
-        times: policy.attempts,
-        while: (e) => e instanceof TransientError
-      })
-    )
+/** Rows that do not match their schema mean the file was changed behind our back: a SystemError. */
+export const corruptRows =
+  (filename: string, table: string) =>
+  (error: ParseResult.ParseError): SystemError =>
+    new SystemError({
+      operation: `sqlite.read.${table}`,
+      message: `unexpected data in table ${table}: ${ParseResult.TreeFormatter.formatErrorSync(error)}`,
+      code: "MYCO_BAD_ROW",
+      resource: filename
+    })
