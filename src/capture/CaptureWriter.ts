@@ -6,11 +6,11 @@
  * then is an event acknowledged. The queue is FIFO and commits are sequential, so events keep
  * the order in which they were submitted, per session and overall.
  */
-import { Cause, Context, Deferred, Effect, Exit, Layer, Option, PubSub, Queue, Ref } from "effect"
+import { Cause, Context, Deferred, Effect, Exit, Layer, Option, Queue, Ref } from "effect"
 import type { SessionNotFound } from "../domain/Errors.js"
 import type { SystemError } from "../domain/Failure.js"
 import type { AppendOutcome, CapturedEvent } from "../domain/Event.js"
-import { ShuttingDown, type WatchItem } from "../protocol/Protocol.js"
+import { ShuttingDown } from "../protocol/Protocol.js"
 import type { StoreFailure } from "../store/StoreFailure.js"
 import { EventStore } from "../store/EventStore.js"
 
@@ -77,49 +77,34 @@ export class CaptureWriter extends Context.Tag("myco/CaptureWriter")<
   }
 >() {}
 
-/** A hub of committed events and transitions, for `myco session watch`. */
-export class WatchHub extends Context.Tag("myco/WatchHub")<WatchHub, PubSub.PubSub<WatchItem>>() {}
+/**
+ * Told of every committed group of events (the watchers' hub implements it: session/WatchHub.ts),
+ * so that the writer does not need to know who listens.
+ */
+export class CommitObserver extends Context.Tag("myco/CommitObserver")<
+  CommitObserver,
+  { readonly committed: (events: ReadonlyArray<CapturedEvent>, outcomes: ReadonlyArray<AppendOutcome>) => Effect.Effect<void> }
+>() {}
 
-/** A sliding hub: a slow watcher loses old items rather than slowing ingest. */
-export const layerWatchHub: Layer.Layer<WatchHub> = Layer.scoped(
-  WatchHub,
-  Effect.acquireRelease(PubSub.sliding<WatchItem>(4096), PubSub.shutdown)
-)
+/** An observer that ignores commits (no watchers: tests, tools). */
+export const layerNoCommitObserver: Layer.Layer<CommitObserver> = Layer.succeed(CommitObserver, { committed: () => Effect.void })
 
 /** The writer, with its committing fiber living as long as the layer. */
 export const layerCaptureWriter = (
   options: CaptureWriterOptions
-): Layer.Layer<CaptureWriter, never, EventStore | WatchHub> =>
+): Layer.Layer<CaptureWriter, never, EventStore | CommitObserver> =>
   Layer.effect(
     CaptureWriter,
     Effect.gen(function* () {
       const store = yield* EventStore
-      const hub = yield* WatchHub
+      const observer = yield* CommitObserver
       const queue = yield* Queue.bounded<Pending>(options.queueCapacity)
       const accepting = yield* Ref.make(true)
       const busy = yield* Ref.make(false)
       const counters = yield* Ref.make({ eventsCommitted: 0, duplicates: 0, lateEvents: 0, batchesCommitted: 0 })
       const idle = yield* Ref.make<ReadonlyArray<Deferred.Deferred<void>>>([])
 
-      const publish = (events: ReadonlyArray<CapturedEvent>, outcomes: ReadonlyArray<AppendOutcome>) =>
-        Effect.forEach(
-          outcomes,
-          (outcome, i) => {
-            const event = events[i]
-            return event === undefined || outcome.duplicate
-              ? Effect.void
-              : PubSub.publish(hub, {
-                  _tag: "Captured" as const,
-                  sessionId: event.sessionId,
-                  seq: outcome.seq,
-                  idempotencyId: event.idempotencyId,
-                  kind: event.kind,
-                  at: event.at,
-                  late: outcome.late
-                })
-          },
-          { discard: true }
-        )
+      const publish = observer.committed
 
       const count = (outcomes: ReadonlyArray<AppendOutcome>) =>
         Ref.update(counters, (c) => ({

@@ -8,6 +8,7 @@ import { connectIfRunning } from "../protocol/Client.js"
 import { ConfigError } from "../domain/Failure.js"
 import { layerDirect, type SessionLifecycle } from "../session/Lifecycle.js"
 import { layerRemote } from "../session/Remote.js"
+import { layerWatchHub } from "../session/WatchHub.js"
 import type { StoreFailure } from "../store/StoreFailure.js"
 import { layerDatabase } from "../store/sqlite/Database.js"
 import { layerSessionStore } from "../store/sqlite/SessionStore.js"
@@ -45,6 +46,8 @@ export const databaseLayer = (migrate: boolean) =>
 
 /** The lifecycle on the vault's database directly. */
 const directLifecycle: Layer.Layer<SessionLifecycle, ConfigError | StoreFailure, VaultContext> = layerDirect.pipe(
+  // Nobody watches a command's own hub: what it commits is published to no one, at no cost.
+  Layer.provide(layerWatchHub),
   Layer.provide(layerSessionStore),
   Layer.provide(databaseLayer(true))
 )

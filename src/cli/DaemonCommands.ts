@@ -1,10 +1,11 @@
 /** `myco run`, `myco stop`, `myco status`: the supervisor process and what it reports. */
 import { Command } from "@effect/cli"
 import { Deferred, Duration, Effect, Logger, LogLevel, Option, Schema } from "effect"
-import { connect, type SupervisorClient, SupervisorUnavailable } from "../protocol/Client.js"
+import type { Snapshot } from "../actor/index.js"
+import { connect, type SupervisorClient } from "../protocol/Client.js"
 import { runDaemon } from "../daemon/Daemon.js"
 import { jsonFileLogger } from "../diagnostics/Log.js"
-import { Status, StatusReply, Stop, type TreeNode } from "../protocol/Protocol.js"
+import { Status, StatusReply, Stop, SupervisorUnavailable } from "../protocol/Protocol.js"
 import { isLockHeld } from "../vault/Lock.js"
 import { readDaemonInfo } from "../vault/RunFiles.js"
 import { VaultContext } from "../vault/VaultContext.js"
@@ -72,7 +73,7 @@ export const stopCommand = Command.make("stop", { vault: vaultOption }, (o) =>
       return
     }
     const pid = readDaemonInfo(paths)?.pid
-    yield* client.value.stop(new Stop())
+    yield* client.value.call(new Stop())
     // Stopped means the vault lock is free: the process has let go of everything.
     for (let waited = 0; isLockHeld(paths); waited += 50) {
       if (waited > 60_000) {
@@ -91,10 +92,10 @@ const duration = (ms: number): string => {
   return s < 60 ? `${s}s` : s < 3600 ? `${Math.floor(s / 60)}m${s % 60}s` : `${Math.floor(s / 3600)}h${Math.floor((s % 3600) / 60)}m`
 }
 
-const renderTree = (node: TreeNode, prefix: string, last: boolean, root: boolean): ReadonlyArray<string> => {
+const renderTree = (node: Snapshot.ActorSnapshot, prefix: string, last: boolean, root: boolean): ReadonlyArray<string> => {
   const branch = root ? "" : last ? "└── " : "├── "
-  const failure = node.lastFailure === null ? "" : `  last failure: ${node.lastFailure}`
-  const extra = node.kind === "supervisor" ? ` ${node.strategy ?? ""}, ${node.childCount} children` : `, mailbox ${node.mailbox}`
+  const failure = node.lastFailure === null ? "" : `  last failure: ${node.lastFailure.tag}: ${node.lastFailure.message}`
+  const extra = node.kind === "supervisor" ? ` ${node.strategy ?? ""}, ${node.childCount} children` : `, mailbox ${node.mailboxDepth}`
   const line = `${prefix}${branch}${node.id}  ${node.state}${extra}, restarts ${node.restarts}, up ${duration(node.uptimeMs)}${node.deadLetters > 0 ? `, dead letters ${node.deadLetters}` : ""}${failure}`
   const childPrefix = root ? "" : prefix + (last ? "    " : "│   ")
   const shown = node.children.slice(0, 20)
@@ -114,7 +115,7 @@ export const statusCommand = Command.make("status", { vault: vaultOption, json: 
       if (o.json) yield* out.json({ running: false })
       return yield* notRunning
     }
-    const s = yield* client.value.status(new Status())
+    const s = yield* client.value.call(new Status())
     if (o.json) {
       yield* out.json({ running: true, ...Schema.encodeSync(StatusReply)(s) })
       return

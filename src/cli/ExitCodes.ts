@@ -12,8 +12,7 @@ import type {
   VersionConflict
 } from "../domain/Errors.js"
 import type { AgentError, ConfigError, SystemError, TransientError } from "../domain/Failure.js"
-import type { ProtocolViolation, SupervisorUnavailable } from "../protocol/Client.js"
-import type { BadFrame, FrameTooLarge, ShuttingDown, UnsupportedProtocol } from "../protocol/Protocol.js"
+import type { BadFrame, FrameTooLarge, ProtocolViolation, ShuttingDown, SupervisorUnavailable, UnsupportedProtocol } from "../protocol/Protocol.js"
 import type { InvalidTransition } from "../domain/Session.js"
 import { Output } from "./Output.js"
 

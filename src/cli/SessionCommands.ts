@@ -75,7 +75,7 @@ const create = Command.make(
     Effect.gen(function* () {
       const lifecycle = yield* SessionLifecycle
       const cwd = process.cwd()
-      const session = yield* lifecycle.create({
+      const { session } = yield* lifecycle.create({
         agent: o.agent,
         id: Option.getOrUndefined(o.id),
         parentId: Option.getOrUndefined(o.parent),
@@ -205,7 +205,7 @@ const transitionCommand = (command: TransitionCommand, description: string) =>
     (o) =>
       Effect.gen(function* () {
         const lifecycle = yield* SessionLifecycle
-        const session = yield* lifecycle.transition(o.id, command, {
+        const { session } = yield* lifecycle.transition(o.id, command, {
           reason: Option.getOrUndefined(o.reason),
           expectedVersion: Option.getOrUndefined(o.ifVersion)
         })

@@ -1,8 +1,9 @@
 /**
- * The coding agents myco captures sessions from, as far as their hooks go: where each keeps its
- * project-level hook configuration, which of its events myco installs (named exactly as the agent
- * names them), how each hook command is spelled, and pure functions that merge myco's entries into
- * the user's file and take them out again.
+ * The merge engine of the hook installer: pure functions that read an agent's hook config file,
+ * merge myco's entries into it, take them out again, and say how they stand. What to merge, per
+ * agent (config path, events, command spelling, entry shape), is that agent's hook spec
+ * (agents/<agent>/hooks.ts, typed by agents/HookSpec.ts); the installer (Installer.ts) does the
+ * file I/O.
  *
  * The merge rules, the same for every agent:
  * - myco's entries are recognised by the guard path (`.agents/myco-run.cjs`) in their command; every
@@ -16,7 +17,7 @@
  * - A file that is not valid JSON, or whose parts myco would edit have the wrong shape, is a
  *   MalformedConfig: nothing is written.
  *
- * Sources (each agent's published hook documentation): see `docs` on each agent below.
+ * Sources (each agent's published hook documentation): see `docs` in each agent's hook spec.
  */
 import { Either, ParseResult, Schema } from "effect"
 

@@ -1,25 +1,20 @@
 /**
- * `myco hooks install|uninstall|status`: puts myco's capture hooks into the coding agents' project
- * hook configs (and the guard they all run, `.agents/myco-run.cjs`), takes them out again, and
- * says how they stand. What goes where, per agent, is in Agents.ts; the guard is in Guard.ts.
+ * The hook installer: puts myco's capture hooks into the coding agents' project hook configs (and
+ * the guard they all run, `.agents/myco-run.cjs`), takes them out again, and says how they stand,
+ * for `myco hooks` (cli/HooksCommand.ts) and `myco doctor`'s hooks check. What goes where, per
+ * agent, is each agent's hook spec (agents/); how entries are merged is HookConfig.ts; the guard's
+ * source is Guard.ts.
  *
- * Writes are atomic (a temp file renamed over the target) and all-or-nothing per command in the
- * one way that matters: if any agent's config is malformed, nothing at all is written (exit 65).
- * Installing needs a vault (`myco init`): the hooks deliver into it.
+ * Writes are atomic (a temp file renamed over the target) and all-or-nothing per call in the one
+ * way that matters: if any agent's config is malformed, nothing at all is written.
  */
 import { spawnSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
-import { Command, Options } from "@effect/cli"
-import { Data, Effect, Either, Schema } from "effect"
+import { Effect, Either, Schema } from "effect"
 import { AGENTS } from "../agents/index.js"
 import { ConfigError } from "../domain/Failure.js"
-import { VaultContext } from "../vault/VaultContext.js"
-import { jsonOption, vaultLayer, vaultOption } from "../cli/Common.js"
-import { ExitCode } from "../cli/ExitCodes.js"
-import { Output, table } from "../cli/Output.js"
 import {
-
   type AgentHooks,
   type CommandContext,
   GUARD_PATH,
@@ -37,12 +32,12 @@ import {
 } from "./HookConfig.js"
 import { bakedHookPath, guardSource, HOOK_BUNDLE, RESOLVE_FLAG } from "./Guard.js"
 
-/** One or more agent configs that cannot be edited; nothing was written. */
-export class MalformedHookConfigs extends Data.TaggedError("MalformedHookConfigs")<{
-  readonly errors: ReadonlyArray<MalformedConfig>
-}> {
+/** One or more agent configs that cannot be edited safely; nothing was written. */
+export class MalformedHookConfigs extends Schema.TaggedError<MalformedHookConfigs>()("MalformedHookConfigs", {
+  errors: Schema.Array(MalformedConfig)
+}) {
   override get message(): string {
-    return this.errors.map((e) => e.message).join("; ")
+    return `${this.errors.map((e) => e.message).join("; ")}: myco edits only files it can read back exactly; fix or move ${this.errors.length === 1 ? "that file" : "those files"}, then run the command again (nothing was written)`
   }
 }
 
@@ -147,6 +142,25 @@ export const resolveGuard = (root: string): GuardResolution => {
   const hook = result.stdout.trim()
   return { hook: hook === "" ? null : hook, error: null }
 }
+
+/** How the project's guard stands: whether it is there, what it runs, and who wrote it. */
+export interface GuardStatus {
+  readonly present: boolean
+  /** The hook bundle it runs, or null when it finds none (or is absent). */
+  readonly hook: string | null
+  /** The bundle written into it by the myco that installed it. */
+  readonly installedBy: string | null
+  /** Why it could not run, when it could not. */
+  readonly error: string | null
+}
+
+/** Reads the project's guard and runs it in its resolve-only mode (reading only). */
+export const guardStatus = (root: string): Effect.Effect<GuardStatus, ConfigError> =>
+  Effect.map(readText(guardFile(root)), (text) => {
+    if (text === undefined) return { present: false, hook: null, installedBy: null, error: null }
+    const resolution = resolveGuard(root)
+    return { present: true, hook: resolution.hook, installedBy: bakedHookPath(text), error: resolution.error }
+  })
 
 /** What a command did to a file. */
 export type FileAction = "created" | "updated" | "unchanged" | "removed" | "absent"
@@ -365,219 +379,3 @@ export const HooksStatusReport = Schema.Struct({
     })
   )
 })
-
-const eventReports = (agent: HookAgent) => AGENTS[agent].hooks.events.map((e) => ({ name: e.name, async: e.async }))
-
-/** Reports malformed configs (nothing was written) and exits 65. */
-const reportMalformed = (root: string, error: MalformedHookConfigs) =>
-  Effect.gen(function* () {
-    const out = yield* Output
-    for (const e of error.errors) yield* out.error(`myco: ${path.join(root, e.file)}: ${e.problem}`)
-    yield* out.error("  hint: myco edits only files it can read back exactly; fix or move the file above, then run the command again")
-    yield* out.error("  note: nothing was written")
-    yield* out.exitWith(ExitCode.dataErr)
-  })
-
-const describeGuard = (action: FileAction, hook: string | null): string =>
-  `${GUARD_PATH}: ${action}; ${hook === null ? "it finds no myco hook bundle yet" : `runs ${hook}`}`
-
-const guardWarning = (hook: string | null): ReadonlyArray<string> =>
-  hook !== null
-    ? []
-    : [
-        `myco: warning: the guard finds no myco hook bundle (looked for $MYCO_HOOK, ${ownHookBundle() ?? `this myco's ${HOOK_BUNDLE}`}, node_modules/myco/dist/${HOOK_BUNDLE}): the hooks will do nothing until one is there`,
-        "  hint: build or install myco (`npm install --save-dev myco`), or point MYCO_HOOK at a myco-hook.cjs"
-      ]
-
-// ---------------------------------------------------------------------------------------------
-// Commands
-
-/** `--agent NAME`, repeatable; checked against the agents myco knows by the parser itself. */
-const agentOption = (what: string) =>
-  Options.choice("agent", HOOK_AGENTS).pipe(
-    Options.repeated,
-    Options.withDescription(`${what}; repeat it for several agents`)
-  )
-
-const unique = <A>(items: ReadonlyArray<A>): ReadonlyArray<A> => [...new Set(items)]
-
-/** Usage error raised by the command itself (not the parser): message, hint, exit 64. */
-const usage = (message: string) =>
-  Effect.gen(function* () {
-    const out = yield* Output
-    yield* out.error(`myco: ${message}`)
-    yield* out.error(`  hint: valid agents are ${HOOK_AGENTS.join(", ")}; see \`myco hooks --help\``)
-    yield* out.exitWith(ExitCode.usage)
-  })
-
-const installSubcommand = Command.make(
-  "install",
-  { agent: agentOption("the agent to install hooks for (at least one)"), vault: vaultOption, json: jsonOption },
-  (o) =>
-    Effect.gen(function* () {
-      const out = yield* Output
-      const agents = unique(o.agent)
-      if (agents.length === 0) return yield* usage("say which agent(s) to install hooks for, e.g. `myco hooks install --agent claude-code`")
-      const { paths } = yield* VaultContext
-      const root = paths.root
-      const outcome = yield* installHooks(root, agents)
-      const { hook } = resolveGuard(root)
-      if (o.json) {
-        yield* out.json(
-          Schema.encodeSync(HooksChangeReport)({
-            project: root,
-            guard: { path: GUARD_PATH, action: outcome.guard, hook },
-            agents: outcome.agents.map((a) => ({ ...a, events: eventReports(a.agent) }))
-          })
-        )
-      } else {
-        yield* out.line(describeGuard(outcome.guard, hook))
-        for (const change of outcome.agents) {
-          const spec = AGENTS[change.agent].hooks
-          const blocking = spec.events.filter((e) => !e.async).map((e) => e.name)
-          const asynchronous = spec.events.filter((e) => e.async).map((e) => e.name)
-          yield* out.line(
-            change.action === "unchanged"
-              ? `${change.agent}: ${change.config} already has myco's hooks`
-              : `${change.agent}: ${change.action} ${change.config} (${spec.events.length} hooks)`
-          )
-          if (change.action === "unchanged") continue
-          if (asynchronous.length > 0) yield* out.line(`  async:    ${asynchronous.join(", ")}`)
-          if (blocking.length > 0) yield* out.line(`  blocking: ${blocking.join(", ")}`)
-          for (const note of spec.limitations) yield* out.line(`  note: ${note}`)
-        }
-      }
-      for (const line of guardWarning(hook)) yield* out.error(line)
-    }).pipe(
-      Effect.catchTag("MalformedHookConfigs", (e) => Effect.flatMap(VaultContext, ({ paths }) => reportMalformed(paths.root, e))),
-      Effect.provide(vaultLayer(o.vault))
-    )
-).pipe(
-  Command.withDescription(
-    "install myco's capture hooks into the agents' project hook configs (merged with yours, never replacing them) and the guard .agents/myco-run.cjs"
-  )
-)
-
-const uninstallSubcommand = Command.make(
-  "uninstall",
-  {
-    agent: agentOption("the agent to remove myco's hooks for (or --all)"),
-    all: Options.boolean("all").pipe(Options.withDescription("remove myco's hooks from every agent's config")),
-    vault: vaultOption,
-    json: jsonOption
-  },
-  (o) =>
-    Effect.gen(function* () {
-      const out = yield* Output
-      const agents = o.all ? HOOK_AGENTS : unique(o.agent)
-      if (agents.length === 0) return yield* usage("say which agent(s) to remove hooks for (--agent NAME), or --all")
-      const { paths } = yield* VaultContext
-      const root = paths.root
-      const outcome = yield* uninstallHooks(root, agents)
-      const hook = fs.existsSync(guardFile(root)) ? resolveGuard(root).hook : null
-      if (o.json) {
-        yield* out.json(
-          Schema.encodeSync(HooksChangeReport)({
-            project: root,
-            guard: { path: GUARD_PATH, action: outcome.guard, hook },
-            agents: outcome.agents.map((a) => ({ ...a, events: eventReports(a.agent) }))
-          })
-        )
-        return
-      }
-      for (const change of outcome.agents) {
-        yield* out.line(
-          change.action === "absent" || change.action === "unchanged"
-            ? `${change.agent}: no myco hooks in ${change.config}`
-            : change.action === "removed"
-              ? `${change.agent}: removed ${change.config} (it held only myco's hooks)`
-              : `${change.agent}: removed myco's hooks from ${change.config}`
-        )
-      }
-      yield* out.line(
-        outcome.guard === "removed"
-          ? `${GUARD_PATH}: removed (no agent runs it any more)`
-          : outcome.guard === "unchanged"
-            ? `${GUARD_PATH}: kept (other agents still run it)`
-            : `${GUARD_PATH}: absent`
-      )
-    }).pipe(
-      Effect.catchTag("MalformedHookConfigs", (e) => Effect.flatMap(VaultContext, ({ paths }) => reportMalformed(paths.root, e))),
-      Effect.provide(vaultLayer(o.vault))
-    )
-).pipe(Command.withDescription("remove myco's hooks from the agents' configs (your own hooks stay), and the guard once nothing runs it"))
-
-const stateText: { readonly [S in AgentState]: string } = {
-  installed: "installed",
-  outdated: "outdated",
-  "not-installed": "not installed",
-  "no-config": "-",
-  malformed: "MALFORMED"
-}
-
-const statusSubcommand = Command.make("status", { vault: vaultOption, json: jsonOption }, (o) =>
-  Effect.gen(function* () {
-    const out = yield* Output
-    const { paths } = yield* VaultContext
-    const root = paths.root
-    const statuses = yield* agentStatuses(root)
-    const guardText = yield* readText(guardFile(root))
-    const resolution: GuardResolution = guardText === undefined ? { hook: null, error: null } : resolveGuard(root)
-    const installedBy = guardText === undefined ? null : bakedHookPath(guardText)
-    if (o.json) {
-      yield* out.json(
-        Schema.encodeSync(HooksStatusReport)({
-          project: root,
-          guard: { path: GUARD_PATH, present: guardText !== undefined, hook: resolution.hook, installedBy, error: resolution.error },
-          agents: statuses.map((s) => ({
-            agent: s.agent,
-            config: s.config,
-            state: s.state,
-            current: s.inspection?.current ?? [],
-            outdated: s.inspection?.outdated ?? [],
-            missing: s.inspection?.missing ?? [],
-            stray: s.inspection?.stray ?? [],
-            problem: s.problem
-          }))
-        })
-      )
-      return
-    }
-    const rows = statuses.map((s) => {
-      const detail =
-        s.state === "malformed"
-          ? (s.problem ?? "")
-          : s.state === "outdated" && s.inspection !== null
-            ? [
-                s.inspection.missing.length > 0 ? `missing ${s.inspection.missing.join(", ")}` : "",
-                s.inspection.outdated.length > 0 ? `outdated ${s.inspection.outdated.join(", ")}` : "",
-                s.inspection.stray.length > 0 ? `stray ${s.inspection.stray.join(", ")}` : ""
-              ]
-                .filter((x) => x !== "")
-                .join("; ")
-            : s.state === "installed"
-              ? `${AGENTS[s.agent].hooks.events.length} hooks`
-              : ""
-      return [s.agent, stateText[s.state], s.config, detail]
-    })
-    for (const line of table(["AGENT", "HOOKS", "CONFIG", "DETAIL"], rows)) yield* out.line(line)
-    yield* out.line(
-      guardText === undefined
-        ? `guard ${GUARD_PATH}: absent`
-        : resolution.error !== null
-          ? `guard ${GUARD_PATH}: BROKEN (${resolution.error})`
-          : resolution.hook === null
-            ? `guard ${GUARD_PATH}: present, finds no myco hook bundle (hooks do nothing)`
-            : `guard ${GUARD_PATH}: present, runs ${resolution.hook}`
-    )
-    if (statuses.some((s) => s.state === "outdated") || (guardText === undefined && statuses.some(usesGuard))) {
-      yield* out.line("fix: `myco doctor --fix` (or `myco hooks install --agent NAME` again)")
-    }
-  }).pipe(Effect.provide(vaultLayer(o.vault)))
-).pipe(Command.withDescription("which agents have myco's hooks, and whether the guard finds myco"))
-
-/** `myco hooks`. */
-export const hooksCommand = Command.make("hooks").pipe(
-  Command.withDescription("install, remove and check the hooks that let myco capture coding agents' sessions"),
-  Command.withSubcommands([installSubcommand, uninstallSubcommand, statusSubcommand])
-)

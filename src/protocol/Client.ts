@@ -1,75 +1,72 @@
 /**
- * A typed client of the supervisor's socket, for the CLI. One connection, many requests (each
- * reply is matched to its request by id), decoded with the protocol's schemas.
+ * The typed client of the supervisor's socket, derived from the protocol's table of requests: one
+ * connection, many requests (each reply is matched to its request by id), each reply decoded with
+ * its request's own success and error schemas.
  */
 import * as net from "node:net"
-import { Data, Deferred, Effect, Either, Option, ParseResult, Queue, Runtime, Schema, type Scope, Stream } from "effect"
-import type { AppendOutcome } from "../domain/Event.js"
+import { Deferred, Effect, Either, Option, ParseResult, Queue, Runtime, Schema, type Scope, Stream } from "effect"
 import {
-  type Capture,
+  type CallTag,
+  type PayloadOf,
+  type ErrorOf,
+  FrameError,
   Hello,
   type HelloReply,
   PROTOCOL_VERSION,
+  ProtocolViolation,
   ReplyFrame,
-  ReplySchemas,
   Request,
-  type SessionCreate,
-  type SessionGet,
-  type SessionHistory,
-  type SessionList,
-  type SessionTransition,
-  type Status,
-  type StatusReply,
-  type Stop,
+  Requests,
+  type SuccessOf,
+  SupervisorUnavailable,
+  type TransportError,
   type Watch,
-  WatchItem,
-  type WireError
+  WatchItem
 } from "./Protocol.js"
-import type { Session, TransitionRecord } from "../domain/Session.js"
 
-/** The supervisor cannot be reached (not running, socket gone, connection lost). */
-export class SupervisorUnavailable extends Data.TaggedError("SupervisorUnavailable")<{ readonly reason: string }> {
-  override get message(): string {
-    return `the supervisor is not reachable: ${this.reason}`
-  }
-}
+/** How a call of request `K` can fail: its own errors, the frame errors, the transport. */
+export type CallError<K extends CallTag> = ErrorOf<K> | FrameError | TransportError
 
-/** The supervisor sent something that does not decode. */
-export class ProtocolViolation extends Data.TaggedError("ProtocolViolation")<{ readonly reason: string }> {
-  override get message(): string {
-    return `the supervisor answered with a frame this myco cannot read: ${this.reason}`
-  }
-}
+/** A request answered once, of tag `K`. */
+type CallRequest<K extends CallTag> = PayloadOf<K> & { readonly _tag: K }
 
-type Failure = WireError | SupervisorUnavailable | ProtocolViolation
-
-/** A connected client: one method per request of the protocol. */
+/** A connected client. */
 export interface SupervisorClient {
-  readonly hello: (request: Hello) => Effect.Effect<typeof HelloReply.Type, Failure>
-  readonly createSession: (request: SessionCreate) => Effect.Effect<Session, Failure>
-  readonly getSession: (request: SessionGet) => Effect.Effect<Session, Failure>
-  readonly listSessions: (request: SessionList) => Effect.Effect<ReadonlyArray<Session>, Failure>
-  readonly transition: (request: SessionTransition) => Effect.Effect<Session, Failure>
-  readonly history: (request: SessionHistory) => Effect.Effect<ReadonlyArray<TransitionRecord>, Failure>
-  readonly capture: (request: Capture) => Effect.Effect<ReadonlyArray<AppendOutcome>, Failure>
-  readonly status: (request: Status) => Effect.Effect<StatusReply, Failure>
-  readonly stop: (request: Stop) => Effect.Effect<{ readonly stopping: boolean }, Failure>
+  /** Sends `request` and decodes its answer with the request's own schemas. */
+  readonly call: <K extends CallTag>(request: CallRequest<K>) => Effect.Effect<SuccessOf<K>, CallError<K>>
   /** Subscribes (the effect ends once the supervisor confirmed) and gives the live items. */
-  readonly watch: (request: Watch) => Effect.Effect<Stream.Stream<WatchItem, Failure>, Failure, Scope.Scope>
+  readonly watch: (request: Watch) => Effect.Effect<Stream.Stream<WatchItem, FrameError | TransportError>, FrameError | TransportError, Scope.Scope>
 }
 
 type Settle = (frame: ReplyFrame) => void
 
 // exact: a frame without "ok" must not read as `ok: undefined` (Unknown accepts undefined).
 const decodeReply = Schema.decodeUnknownEither(Schema.parseJson(ReplyFrame), { exact: true })
-const encodeRequest = Schema.encodeSync(Request)
+const encodeRequest = Schema.encodeUnknownSync(Request)
 const decodeWatchItem = Schema.decodeUnknownEither(WatchItem)
+const decodeFrameError = Schema.decodeUnknownEither(FrameError)
+
+const firstLine = (error: ParseResult.ParseError): string => ParseResult.TreeFormatter.formatErrorSync(error).split("\n")[0] ?? ""
+
+/** The decoders of request `K`'s answer and errors, made once per request tag. */
+const decoders = new Map<string, { readonly ok: (u: unknown) => Either.Either<unknown, ParseResult.ParseError>; readonly error: (u: unknown) => Either.Either<unknown, ParseResult.ParseError> }>()
+const decodersOf = (tag: CallTag) => {
+  const known = decoders.get(tag)
+  if (known !== undefined) return known
+  const spec = Requests[tag]
+  const made = {
+    ok: Schema.decodeUnknownEither(Schema.asSchema(spec.success)),
+    error: Schema.decodeUnknownEither(Schema.Union(Schema.asSchema(spec.error), FrameError))
+  }
+  decoders.set(tag, made)
+  return made
+}
 
 /** Connects to the supervisor at `socketPath` and says hello; the connection closes with the scope. */
 export const connect = (
   socketPath: string,
   options: { readonly client: string; readonly timeoutMs: number }
-): Effect.Effect<SupervisorClient, SupervisorUnavailable | ProtocolViolation | WireError, Scope.Scope> =>
+): Effect.Effect<SupervisorClient, TransportError | FrameError, Scope.Scope> =>
   Effect.gen(function* () {
     const runtime = yield* Effect.runtime<never>()
     const socket = yield* Effect.acquireRelease(
@@ -107,7 +104,7 @@ export const connect = (
         buffered = buffered.slice(i + 1)
         const frame = decodeReply(line)
         if (Either.isLeft(frame)) {
-          failAll(new ProtocolViolation({ reason: ParseResult.TreeFormatter.formatErrorSync(frame.left).split("\n")[0] ?? "" }))
+          failAll(new ProtocolViolation({ reason: firstLine(frame.left) }))
           socket.destroy()
           return
         }
@@ -119,7 +116,7 @@ export const connect = (
     socket.on("close", () => failAll(new SupervisorUnavailable({ reason: "connection closed" })))
     socket.on("error", (cause) => failAll(new SupervisorUnavailable({ reason: cause.message })))
 
-    const send = (request: Request, settle: Settle): Effect.Effect<number, SupervisorUnavailable | ProtocolViolation> =>
+    const send = (request: { readonly _tag: string }, settle: Settle): Effect.Effect<number, SupervisorUnavailable | ProtocolViolation> =>
       Effect.suspend(() => {
         if (lost !== undefined) return Effect.fail(lost)
         const id = nextId++
@@ -128,42 +125,43 @@ export const connect = (
         return Effect.succeed(id)
       })
 
-    const rawCall = (request: Request): Effect.Effect<unknown, Failure> =>
+    /** Sends `request`, and gives its reply frame (or the transport's failure). */
+    const exchange = (request: { readonly _tag: string }): Effect.Effect<ReplyFrame, TransportError> =>
       Effect.gen(function* () {
         const reply = yield* Deferred.make<ReplyFrame>()
         const id = yield* send(request, (frame) => Runtime.runFork(runtime)(Deferred.succeed(reply, frame)))
         const frame = yield* Deferred.await(reply).pipe(Effect.ensuring(Effect.sync(() => waiting.delete(id))))
         if (lost !== undefined && frame.id === null) return yield* Effect.fail(lost)
-        if ("error" in frame) return yield* Effect.fail(frame.error)
-        if (!("ok" in frame)) return yield* new ProtocolViolation({ reason: "a stream item in reply to a call" })
-        return frame.ok
+        return frame
       })
-    const typed =
-      <Req extends Request, A, I>(schema: Schema.Schema<A, I>) =>
-      (request: Req): Effect.Effect<A, Failure> =>
-        rawCall(request).pipe(
-          Effect.flatMap((ok) =>
-            Schema.decodeUnknown(schema)(ok).pipe(
-              Effect.mapError(
-                (e) => new ProtocolViolation({ reason: ParseResult.TreeFormatter.formatErrorSync(e).split("\n")[0] ?? "" })
-              )
-            )
-          )
-        )
 
-    const watch = (request: Watch): Effect.Effect<Stream.Stream<WatchItem, Failure>, Failure, Scope.Scope> =>
+    const call = <K extends CallTag>(request: CallRequest<K>): Effect.Effect<SuccessOf<K>, CallError<K>> =>
+      Effect.flatMap(exchange(request), (frame): Effect.Effect<SuccessOf<K>, CallError<K>> => {
+        const decode = decodersOf(request._tag)
+        if ("error" in frame) {
+          const error = decode.error(frame.error)
+          return Either.isRight(error)
+            ? Effect.fail(narrowError<K>(error.right))
+            : Effect.fail(new ProtocolViolation({ reason: `undecodable error: ${firstLine(error.left)}` }))
+        }
+        if (!("ok" in frame)) return Effect.fail(new ProtocolViolation({ reason: "a stream item in reply to a call" }))
+        const ok = decode.ok(frame.ok)
+        return Either.isRight(ok) ? Effect.succeed(narrowSuccess<K>(ok.right)) : Effect.fail(new ProtocolViolation({ reason: firstLine(ok.left) }))
+      })
+
+    const watch = (request: Watch): Effect.Effect<Stream.Stream<WatchItem, FrameError | TransportError>, FrameError | TransportError, Scope.Scope> =>
         Effect.gen(function* () {
           const items = yield* Effect.acquireRelease(Queue.unbounded<ReplyFrame>(), Queue.shutdown)
           yield* send(request, (frame) => Runtime.runFork(runtime)(Queue.offer(items, frame)))
           // The first frame says the subscription is in place (or why it is not).
           const first = yield* Queue.take(items)
           if (lost !== undefined && first.id === null) return yield* Effect.fail(lost)
-          if ("error" in first) return yield* Effect.fail(first.error)
+          if ("error" in first) return yield* Effect.fail(frameErrorOf(first.error))
           if (!("ok" in first)) return yield* new ProtocolViolation({ reason: "a watch item before the watch was confirmed" })
           return Stream.fromQueue(items).pipe(
-            Stream.mapEffect((frame): Effect.Effect<WatchItem, Failure> => {
+            Stream.mapEffect((frame): Effect.Effect<WatchItem, FrameError | TransportError> => {
               if (lost !== undefined && frame.id === null) return Effect.fail(lost)
-              if ("error" in frame) return Effect.fail(frame.error)
+              if ("error" in frame) return Effect.fail(frameErrorOf(frame.error))
               if (!("item" in frame)) return Effect.fail(new ProtocolViolation({ reason: "a reply in a watch stream" }))
               const item = decodeWatchItem(frame.item)
               return Either.isRight(item)
@@ -173,19 +171,8 @@ export const connect = (
           )
         })
 
-    const client: SupervisorClient = {
-      hello: typed(ReplySchemas.Hello),
-      createSession: typed(ReplySchemas.SessionCreate),
-      getSession: typed(ReplySchemas.SessionGet),
-      listSessions: typed(ReplySchemas.SessionList),
-      transition: typed(ReplySchemas.SessionTransition),
-      history: typed(ReplySchemas.SessionHistory),
-      capture: typed(ReplySchemas.Capture),
-      status: typed(ReplySchemas.Status),
-      stop: typed(ReplySchemas.Stop),
-      watch
-    }
-    const hello = yield* client.hello(new Hello({ protocol: PROTOCOL_VERSION, client: options.client }))
+    const client: SupervisorClient = { call, watch }
+    const hello: typeof HelloReply.Type = yield* client.call(new Hello({ protocol: PROTOCOL_VERSION, client: options.client }))
     yield* Effect.annotateCurrentSpan("supervisor.pid", hello.pid)
     return client
   })
@@ -194,8 +181,22 @@ export const connect = (
 export const connectIfRunning = (
   socketPath: string,
   options: { readonly client: string; readonly timeoutMs: number }
-): Effect.Effect<Option.Option<SupervisorClient>, WireError | ProtocolViolation, Scope.Scope> =>
+): Effect.Effect<Option.Option<SupervisorClient>, FrameError | ProtocolViolation, Scope.Scope> =>
   connect(socketPath, options).pipe(
     Effect.map(Option.some),
     Effect.catchTag("SupervisorUnavailable", () => Effect.succeed(Option.none()))
   )
+
+/** A frame error the watch stream carries, or a violation when it is not one. */
+const frameErrorOf = (u: unknown): FrameError | ProtocolViolation => {
+  const decoded = decodeFrameError(u)
+  return Either.isRight(decoded) ? decoded.right : new ProtocolViolation({ reason: "undecodable error in a watch stream" })
+}
+
+/**
+ * The decoded answer of request `K`: `decodersOf(K)` decoded it with `Requests[K].success`, which
+ * TypeScript cannot correlate with `K` through the map of decoders.
+ */
+const narrowSuccess = <K extends CallTag>(decoded: unknown): SuccessOf<K> => decoded as SuccessOf<K>
+/** The decoded error of request `K` (its own errors or a frame error), as `narrowSuccess`. */
+const narrowError = <K extends CallTag>(decoded: unknown): ErrorOf<K> | FrameError => decoded as ErrorOf<K> | FrameError

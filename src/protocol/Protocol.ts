@@ -1,6 +1,11 @@
 /**
- * The supervisor's wire protocol (DESIGN.md section 8), defined once and used by the daemon, the
- * CLI and the hooks. Frames are newline-delimited JSON over a Unix socket:
+ * The supervisor's wire protocol, declared once: every request with its payload, what it answers
+ * and how it fails (the `Requests` table). The server's dispatch (protocol/Server.ts with the
+ * daemon's router), the typed client (protocol/Client.ts) and the remote lifecycle layer
+ * (session/Remote.ts) are all derived from this table, so a new request is one declaration here
+ * and one handler in the router.
+ *
+ * Frames are newline-delimited JSON over a Unix socket:
  *
  *   client -> server   {"id": 7, "request": {"_tag": "SessionGet", "id": "s-1"}}
  *   server -> client   {"id": 7, "ok": {...}}            one reply per request, or
@@ -13,13 +18,14 @@
  */
 import { Schema } from "effect"
 import { AgentNotAllowed, SessionExists, SessionNotFound, VersionConflict } from "../domain/Errors.js"
+import { ActorSnapshot } from "../actor/Snapshot.js"
 import { AppendOutcome, CapturedEvent, EventKind, IdempotencyId } from "../domain/Event.js"
 import { AgentError, ConfigError, SystemError, TransientError } from "../domain/Failure.js"
 import { AgentName, SessionId } from "../domain/Ids.js"
-import { InvalidTransition, Session, SessionMetadata, SessionStatus, TransitionCommand, TransitionRecord } from "../domain/Session.js"
+import { InvalidTransition, Session, SessionMetadata, SessionStatus, sessionToJson, TransitionCommand, TransitionRecord } from "../domain/Session.js"
 
 /** The protocol version. A server refuses a Hello with another major version. */
-export const PROTOCOL_VERSION = 1
+export const PROTOCOL_VERSION = 2
 
 // ---- requests ---------------------------------------------------------------------------------
 
@@ -116,65 +122,12 @@ export class Watch extends Schema.TaggedClass<Watch>()("Watch", { sessionId: Sch
 /** Asks the supervisor to shut down gracefully. */
 export class Stop extends Schema.TaggedClass<Stop>()("Stop", {}) {}
 
-/** Every request. */
-export const Request = Schema.Union(
-  Hello,
-  SessionCreate,
-  SessionGet,
-  SessionList,
-  SessionTransition,
-  SessionHistory,
-  Capture,
-  HookEvent,
-  Status,
-  Watch,
-  Stop
-)
-export type Request = typeof Request.Type
-
-/** A request frame. */
-export const RequestFrame = Schema.Struct({ id: Schema.Int.pipe(Schema.nonNegative()), request: Request })
-export type RequestFrame = typeof RequestFrame.Type
-
 // ---- replies ----------------------------------------------------------------------------------
 
 export const HelloReply = Schema.Struct({
   protocol: Schema.Int,
   version: Schema.String,
   pid: Schema.Int
-})
-
-/** One node of the supervision tree, as `myco status` shows it. */
-export interface TreeNode {
-  readonly id: string
-  readonly path: string
-  readonly kind: string
-  /** For supervisors: one_for_one, one_for_all, rest_for_one or dynamic. */
-  readonly strategy: string | null
-  readonly state: string
-  readonly restarts: number
-  /** The failure class (or error tag) of the last failure, and its message. */
-  readonly lastFailure: string | null
-  readonly mailbox: number
-  readonly uptimeMs: number
-  readonly deadLetters: number
-  /** How many children there are (more than listed when the tree was cut short). */
-  readonly childCount: number
-  readonly children: ReadonlyArray<TreeNode>
-}
-export const TreeNode: Schema.Schema<TreeNode> = Schema.Struct({
-  id: Schema.String,
-  path: Schema.String,
-  kind: Schema.String,
-  strategy: Schema.NullOr(Schema.String),
-  state: Schema.String,
-  restarts: Schema.Int,
-  lastFailure: Schema.NullOr(Schema.String),
-  mailbox: Schema.Int,
-  uptimeMs: Schema.Number,
-  deadLetters: Schema.Int,
-  childCount: Schema.Int,
-  children: Schema.Array(Schema.suspend((): Schema.Schema<TreeNode> => TreeNode))
 })
 
 export const StatusReply = Schema.Struct({
@@ -184,7 +137,7 @@ export const StatusReply = Schema.Struct({
   uptimeMs: Schema.Number,
   socket: Schema.String,
   vault: Schema.String,
-  tree: TreeNode,
+  tree: ActorSnapshot,
   sessions: Schema.Struct({
     active: Schema.Int,
     completed: Schema.Int,
@@ -237,21 +190,6 @@ export const HookEventReply = Schema.Struct({
 })
 export type HookEventReply = typeof HookEventReply.Type
 
-/** The reply schema of each request, by tag. */
-export const ReplySchemas = {
-  Hello: HelloReply,
-  SessionCreate: Session,
-  SessionGet: Session,
-  SessionList: Schema.Array(Session),
-  SessionTransition: Session,
-  SessionHistory: Schema.Array(TransitionRecord),
-  Capture: Schema.Array(AppendOutcome),
-  HookEvent: HookEventReply,
-  Status: StatusReply,
-  Watch: WatchItem,
-  Stop: Schema.Struct({ stopping: Schema.Boolean })
-} as const
-
 // ---- errors -----------------------------------------------------------------------------------
 
 /** A frame that is not valid JSON, or not a valid request. */
@@ -285,28 +223,115 @@ export class ShuttingDown extends Schema.TaggedError<ShuttingDown>()("ShuttingDo
   }
 }
 
-/** Every error a reply may carry. */
-export const WireError = Schema.Union(
-  BadFrame,
-  FrameTooLarge,
-  UnsupportedProtocol,
-  ShuttingDown,
-  SessionNotFound,
-  SessionExists,
-  VersionConflict,
-  InvalidTransition,
-  AgentNotAllowed,
-  TransientError,
-  ConfigError,
-  SystemError,
-  AgentError
-)
+/** The client cannot reach the supervisor (not running, socket gone, connection lost). */
+export class SupervisorUnavailable extends Schema.TaggedError<SupervisorUnavailable>()("SupervisorUnavailable", { reason: Schema.String }) {
+  override get message(): string {
+    return `the supervisor is not reachable: ${this.reason}`
+  }
+}
+
+/** The supervisor sent something this client cannot read. */
+export class ProtocolViolation extends Schema.TaggedError<ProtocolViolation>()("ProtocolViolation", { reason: Schema.String }) {
+  override get message(): string {
+    return `the supervisor answered with a frame this myco cannot read: ${this.reason}`
+  }
+}
+
+/** What any frame may be answered with, whatever its request: the frame itself was the problem. */
+export const FrameError = Schema.Union(BadFrame, FrameTooLarge, UnsupportedProtocol, ShuttingDown)
+export type FrameError = typeof FrameError.Type
+
+/** What reaching the supervisor may fail with, on the client's side. */
+export type TransportError = SupervisorUnavailable | ProtocolViolation
+
+/** The failures of a request that touches the vault's store. */
+const StoreFailures = [TransientError, ConfigError, SystemError] as const
+
+// ---- the table ----------------------------------------------------------------------------------
+
+/** A transition, committed: the session as it now is, and the history record written for it. */
+export const Transitioned = Schema.Struct({ session: Session, record: TransitionRecord })
+export type Transitioned = typeof Transitioned.Type
+
+/** One request: its payload, what it answers, how it fails; `stream` for requests answered by items. */
+interface RequestSpec<P extends Schema.Schema.All, S extends Schema.Schema.All, E extends Schema.Schema.All> {
+  readonly payload: P
+  readonly success: S
+  readonly error: E
+  /** Answered by `{"ok": {"watching": true}}`, then `{"item": ...}` frames of `success`. */
+  readonly stream?: true
+  /**
+   * A hand-written encoder of `success`, for answers that are large and frequent (sessions), where
+   * a schema encoder costs the CLI's budget; test/protocol/encoders.test.ts proves each one equal
+   * to the schema's encoding.
+   */
+  readonly encode?: (success: Schema.Schema.Type<S>) => Schema.Schema.Encoded<S>
+}
+
+const request = <P extends Schema.Schema.All, S extends Schema.Schema.All, E extends Schema.Schema.All>(
+  spec: RequestSpec<P, S, E>
+): RequestSpec<P, S, E> => spec
+
+const encodeRecord = Schema.encodeSync(TransitionRecord)
+const encodeTransitioned = (t: Transitioned): typeof Transitioned.Encoded => ({ session: sessionToJson(t.session), record: encodeRecord(t.record) })
+
+/** Every request of the protocol, by tag. */
+export const Requests = {
+  Hello: request({ payload: Hello, success: HelloReply, error: UnsupportedProtocol }),
+  SessionCreate: request({
+    payload: SessionCreate,
+    success: Transitioned,
+    error: Schema.Union(SessionExists, SessionNotFound, AgentNotAllowed, ...StoreFailures),
+    encode: encodeTransitioned
+  }),
+  SessionGet: request({ payload: SessionGet, success: Session, error: Schema.Union(SessionNotFound, ...StoreFailures), encode: sessionToJson }),
+  SessionList: request({
+    payload: SessionList,
+    success: Schema.Array(Session),
+    error: Schema.Union(...StoreFailures),
+    encode: (sessions) => sessions.map(sessionToJson)
+  }),
+  SessionTransition: request({
+    payload: SessionTransition,
+    success: Transitioned,
+    error: Schema.Union(InvalidTransition, VersionConflict, SessionNotFound, ...StoreFailures),
+    encode: encodeTransitioned
+  }),
+  SessionHistory: request({ payload: SessionHistory, success: Schema.Array(TransitionRecord), error: Schema.Union(SessionNotFound, ...StoreFailures) }),
+  Capture: request({ payload: Capture, success: Schema.Array(AppendOutcome), error: Schema.Union(SessionNotFound, AgentError, ...StoreFailures) }),
+  HookEvent: request({ payload: HookEvent, success: HookEventReply, error: Schema.Union(SessionNotFound, AgentError, ...StoreFailures) }),
+  Status: request({ payload: Status, success: StatusReply, error: Schema.Union(...StoreFailures) }),
+  Watch: request({ payload: Watch, success: WatchItem, error: Schema.Never, stream: true }),
+  Stop: request({ payload: Stop, success: Schema.Struct({ stopping: Schema.Boolean }), error: Schema.Never })
+} as const
+
+/** The tag of a request. */
+export type RequestTag = keyof typeof Requests
+/** The tags of the requests answered once (every one but Watch). */
+export type CallTag = Exclude<RequestTag, "Watch">
+/** The payload of request `K`. */
+export type PayloadOf<K extends RequestTag> = Schema.Schema.Type<(typeof Requests)[K]["payload"]>
+/** What request `K` answers. */
+export type SuccessOf<K extends RequestTag> = Schema.Schema.Type<(typeof Requests)[K]["success"]>
+/** How request `K` fails, besides the frame errors. */
+export type ErrorOf<K extends RequestTag> = Schema.Schema.Type<(typeof Requests)[K]["error"]>
+
+/** Every request. */
+export const Request = Schema.Union(...Object.values(Requests).map((spec) => spec.payload))
+export type Request = typeof Request.Type
+
+/** A request frame. */
+export const RequestFrame = Schema.Struct({ id: Schema.Int.pipe(Schema.nonNegative()), request: Request })
+export type RequestFrame = typeof RequestFrame.Type
+
+/** Every error any reply may carry. */
+export const WireError = Schema.Union(FrameError, ...Object.values(Requests).map((spec) => spec.error))
 export type WireError = typeof WireError.Type
 
-/** A reply frame, before its payload is decoded with the request's reply schema. */
+/** A reply frame, before its payload is decoded with its request's schemas. */
 export const ReplyFrame = Schema.Union(
   Schema.Struct({ id: Schema.NullOr(Schema.Int), ok: Schema.Unknown }),
-  Schema.Struct({ id: Schema.NullOr(Schema.Int), error: WireError }),
+  Schema.Struct({ id: Schema.NullOr(Schema.Int), error: Schema.Unknown }),
   Schema.Struct({ id: Schema.NullOr(Schema.Int), item: Schema.Unknown })
 )
 export type ReplyFrame = typeof ReplyFrame.Type

@@ -12,25 +12,57 @@ import * as net from "node:net"
 import { Cause, Effect, Fiber, Option, ParseResult, Runtime, Schema, type Scope, Stream } from "effect"
 import {
   BadFrame,
+  type CallTag,
+  type ErrorOf,
+  FrameError,
   FrameTooLarge,
-  type Request,
+  type PayloadOf,
   RequestFrame,
+  Requests,
   ShuttingDown,
+  type SuccessOf,
   type Watch,
+  type WatchItem,
   WireError
 } from "./Protocol.js"
 import { SystemError } from "../domain/Failure.js"
 
-/** What the server runs for each request. Replies are returned already encoded for the wire. */
-export interface RequestHandler<R> {
-  readonly handle: (request: Exclude<Request, Watch>) => Effect.Effect<unknown, WireError, R>
-  /**
-   * Subscribes for a Watch and returns its items, encoded. The subscription is made before the
-   * client is told `{"ok": {"watching": true}}`, so nothing after that reply is missed. The stream
-   * ends when the client goes away.
-   */
-  readonly watch: (request: Watch) => Effect.Effect<Stream.Stream<unknown, WireError, R>, WireError, R | Scope.Scope>
+/** One handler per request answered once, typed by the protocol's table. */
+export type Handlers<R> = {
+  readonly [K in CallTag]: (request: PayloadOf<K>) => Effect.Effect<SuccessOf<K>, ErrorOf<K> | FrameError, R>
 }
+
+/** What the server runs for each request; it encodes each answer with its request's schemas. */
+export interface RequestHandler<R> {
+  readonly calls: Handlers<R>
+  /**
+   * Subscribes for a Watch and returns its items. The subscription is made before the client is
+   * told `{"ok": {"watching": true}}`, so nothing after that reply is missed. The stream ends when
+   * the client goes away.
+   */
+  readonly watch: (request: Watch) => Effect.Effect<Stream.Stream<WatchItem, FrameError, R>, FrameError, R | Scope.Scope>
+}
+
+/** The encoders of each request's answer and errors, made once. */
+const encoders = new Map<string, { readonly ok: (u: unknown) => unknown; readonly error: (u: unknown) => unknown }>()
+const encodersOf = (tag: CallTag) => {
+  const known = encoders.get(tag)
+  if (known !== undefined) return known
+  const spec = Requests[tag]
+  const schemaEncode = Schema.encodeUnknownSync(Schema.asSchema(spec.success))
+  const fast: ((u: never) => unknown) | undefined = "encode" in spec ? spec.encode : undefined
+  const made = {
+    ok: fast === undefined ? schemaEncode : (u: unknown) => (fast as (u: unknown) => unknown)(u),
+    error: Schema.encodeUnknownSync(Schema.Union(Schema.asSchema(spec.error), FrameError))
+  }
+  encoders.set(tag, made)
+  return made
+}
+
+/** Runs the handler of `request`'s tag (the mapped type correlates the two). */
+const runHandler = <K extends CallTag, R>(handlers: Handlers<R>, tag: K, request: PayloadOf<K>) => handlers[tag](request)
+
+const encodeWatchItem = Schema.encodeSync(Schema.asSchema(Requests.Watch.success))
 
 /** Server settings. */
 export interface ServerOptions {
@@ -50,7 +82,7 @@ export interface SocketServer {
 }
 
 const NEWLINE = 0x0a
-const encodeError = Schema.encodeSync(WireError)
+const encodeError = Schema.encodeUnknownSync(WireError)
 const decodeFrame = Schema.decodeUnknownEither(RequestFrame)
 
 /** The id of a frame that failed to decode, when it has a usable one. */
@@ -131,9 +163,9 @@ export const serve = <R>(
             Effect.gen(function* () {
               const items = yield* handler.watch(request)
               write({ id, ok: { watching: true } })
-              yield* Stream.runForEach(items, (item) =>
+              yield* Stream.runForEach(items, (decoded) =>
                 Effect.async<void>((resume) => {
-                  if (write({ id, item })) resume(Effect.void)
+                  if (write({ id, item: encodeWatchItem(decoded) })) resume(Effect.void)
                   else socket.once("drain", () => resume(Effect.void))
                 })
               )
@@ -143,15 +175,16 @@ export const serve = <R>(
           return
         }
         started()
+        const encode = encodersOf(request._tag)
         const fiber = runFork(
-          handler.handle(request).pipe(
+          runHandler(handler.calls, request._tag, request).pipe(
             Effect.matchCauseEffect({
-              onSuccess: (ok) => Effect.sync(() => write({ id, ok })),
+              onSuccess: (ok) => Effect.sync(() => write({ id, ok: encode.ok(ok) })),
               onFailure: (cause) =>
                 Effect.sync(() => {
                   const failure = Cause.failureOption(cause)
                   if (Option.isSome(failure)) {
-                    write({ id, error: encodeError(failure.value) })
+                    write({ id, error: encode.error(failure.value) })
                   } else if (!Cause.isInterruptedOnly(cause)) {
                     write({
                       id,

@@ -1,8 +1,9 @@
 /**
  * The lifecycle service: the one way sessions are created and moved between states. Commands and
- * (later) the supervisor's session actors call it; the Direct layer works on the vault's store,
- * and a later layer routes the same calls through the running supervisor. The commands do not
- * know which one they got.
+ * the supervisor's session actors call it; the direct layer works on the vault's store, the
+ * remote one (Remote.ts) routes the same calls through the running supervisor. The commands do not
+ * know which one they got. Each committed change is published to the watchers here, once, with the
+ * record that was written (no re-read of the history), and returned with it.
  */
 import { Context, DateTime, Effect, Either, Layer } from "effect"
 import { AgentNotAllowed, SessionExists, SessionNotFound, VersionConflict } from "../domain/Errors.js"
@@ -19,6 +20,8 @@ import {
 import type { StoreFailure } from "../store/StoreFailure.js"
 import { SessionStore, type SessionFilter } from "../store/SessionStore.js"
 import { configuredBoundary, VaultContext } from "../vault/VaultContext.js"
+import type { Transitioned } from "../protocol/Protocol.js"
+import { publishTransition, WatchHub } from "./WatchHub.js"
 
 /** What creating a session takes. */
 export interface CreateRequest {
@@ -45,14 +48,14 @@ export class SessionLifecycle extends Context.Tag("myco/SessionLifecycle")<
   {
     readonly create: (
       request: CreateRequest
-    ) => Effect.Effect<Session, SessionExists | SessionNotFound | AgentNotAllowed | StoreFailure>
+    ) => Effect.Effect<Transitioned, SessionExists | SessionNotFound | AgentNotAllowed | StoreFailure>
     readonly get: (id: SessionId) => Effect.Effect<Session, SessionNotFound | StoreFailure>
     readonly list: (filter: SessionFilter) => Effect.Effect<ReadonlyArray<Session>, StoreFailure>
     readonly transition: (
       id: SessionId,
       command: TransitionCommand,
       request: TransitionRequest
-    ) => Effect.Effect<Session, InvalidTransition | VersionConflict | SessionNotFound | StoreFailure>
+    ) => Effect.Effect<Transitioned, InvalidTransition | VersionConflict | SessionNotFound | StoreFailure>
     readonly history: (id: SessionId) => Effect.Effect<ReadonlyArray<TransitionRecord>, SessionNotFound | StoreFailure>
   }
 >() {}
@@ -69,12 +72,13 @@ const DEFAULT_REASONS: Record<TransitionCommand | "create", string> = {
   restore: "restored by hand"
 }
 
-/** The lifecycle working on the vault's store directly. */
-export const layerDirect: Layer.Layer<SessionLifecycle, never, SessionStore | VaultContext> = Layer.effect(
+/** The lifecycle working on the vault's store directly, publishing what it commits to `WatchHub`. */
+export const layerDirect: Layer.Layer<SessionLifecycle, never, SessionStore | VaultContext | WatchHub> = Layer.effect(
   SessionLifecycle,
   Effect.gen(function* () {
     const store = yield* SessionStore
     const vault = yield* VaultContext
+    const hub = yield* WatchHub
 
     const create = Effect.fn("SessionLifecycle.create")(function* (request: CreateRequest) {
       const allowed = vault.config.agents.allowed
@@ -110,7 +114,7 @@ export const layerDirect: Layer.Layer<SessionLifecycle, never, SessionStore | Va
           request.reason ?? DEFAULT_REASONS.create,
           request.actor ?? "cli"
         )
-        return Effect.as(store.create(session, record), session)
+        return Effect.as(Effect.zipRight(store.create(session, record), publishTransition(hub, record)), { session, record })
       }
       if (request.id !== undefined) return yield* attempt(request.id, now)
       // A derived id names a millisecond slot; when another session took that slot, use the next.
@@ -148,7 +152,8 @@ export const layerDirect: Layer.Layer<SessionLifecycle, never, SessionStore | Va
         request.actor ?? "cli"
       )
       yield* store.transition(next, { status: current.status, version: current.version }, record)
-      return next
+      yield* publishTransition(hub, record)
+      return { session: next, record }
     })
 
     return SessionLifecycle.of({

@@ -1,44 +1,42 @@
 /**
- * The lifecycle through the running supervisor: the same service as the direct one, each call
- * a request on the supervisor's socket, so that its session actors and watchers see every change
- * at once. Errors the wire can carry but the lifecycle does not declare are mapped onto failure
- * classes: a supervisor that goes away or shuts down mid-call is transient; a frame it cannot
- * read, or one we cannot read, is a bug on one side (system).
+ * The lifecycle through the running supervisor: the same service as the direct one, each call a
+ * request of the protocol's table, so that the supervisor's session actors and watchers see every
+ * change at once. Each request declares the errors the lifecycle declares; what only the wire can
+ * fail with is mapped onto failure classes: a supervisor that goes away or shuts down mid-call is
+ * transient; a frame it cannot read, or one we cannot read, is a bug on one side (system).
  */
 import { Effect, Layer } from "effect"
-import { TransientError, SystemError } from "../domain/Failure.js"
+import { SystemError, TransientError } from "../domain/Failure.js"
+import type { CallError, SupervisorClient } from "../protocol/Client.js"
 import {
+  type CallTag,
+  type ErrorOf,
+  type FrameError,
   SessionCreate,
   SessionGet,
   SessionHistory,
   SessionList,
   SessionTransition,
-  type WireError
+  type TransportError
 } from "../protocol/Protocol.js"
-import type { ProtocolViolation, SupervisorClient, SupervisorUnavailable } from "../protocol/Client.js"
 import { SessionLifecycle } from "./Lifecycle.js"
 
-type Declared<E> = Extract<WireError, E>
+const transportTags: ReadonlySet<string> = new Set(["SupervisorUnavailable", "ProtocolViolation", "BadFrame", "FrameTooLarge", "UnsupportedProtocol", "ShuttingDown"])
 
-/** Keeps the errors the caller declares; maps every other wire failure onto a failure class. */
-const narrow =
-  <Keep extends WireError["_tag"]>(operation: string, keep: ReadonlyArray<Keep>) =>
-  <A>(
-    self: Effect.Effect<A, WireError | SupervisorUnavailable | ProtocolViolation>
-  ): Effect.Effect<A, Declared<{ readonly _tag: Keep }> | TransientError | SystemError> =>
+const isTransport = (error: { readonly _tag: string }): error is FrameError | TransportError => transportTags.has(error._tag)
+
+/** A call's own errors pass; the wire's become failure classes. */
+const overWire =
+  (operation: string) =>
+  <A, K extends CallTag>(self: Effect.Effect<A, CallError<K>>): Effect.Effect<A, Exclude<ErrorOf<K>, FrameError | TransportError> | TransientError | SystemError> =>
     self.pipe(
-      Effect.catchAll((error) => {
-        const kept = (e: typeof error): e is Declared<{ readonly _tag: Keep }> | TransientError | SystemError =>
-          keep.some((k) => k === e._tag) || e._tag === "TransientError" || e._tag === "SystemError"
-        if (kept(error)) return Effect.fail(error)
-        switch (error._tag) {
-          case "SupervisorUnavailable":
-          case "ShuttingDown":
-            return Effect.fail(new TransientError({ operation, message: error.message, code: error._tag }))
-          default:
-            return Effect.fail(new SystemError({ operation, message: error.message, code: error._tag }))
-        }
-      })
+      Effect.catchIf(isTransport, (error) =>
+        Effect.fail(
+          error._tag === "SupervisorUnavailable" || error._tag === "ShuttingDown"
+            ? new TransientError({ operation, message: error.message, code: error._tag })
+            : new SystemError({ operation, message: error.message, code: error._tag })
+        )
+      )
     )
 
 /** The lifecycle over `client`. */
@@ -48,7 +46,7 @@ export const layerRemote = (client: SupervisorClient): Layer.Layer<SessionLifecy
     SessionLifecycle.of({
       create: (request) =>
         client
-          .createSession(
+          .call(
             new SessionCreate({
               agent: request.agent,
               id: request.id,
@@ -58,27 +56,14 @@ export const layerRemote = (client: SupervisorClient): Layer.Layer<SessionLifecy
               actor: request.actor
             })
           )
-          .pipe(narrow("supervisor.session.create", ["SessionExists", "SessionNotFound", "AgentNotAllowed", "ConfigError"])),
-      get: (id) => client.getSession(new SessionGet({ id })).pipe(narrow("supervisor.session.get", ["SessionNotFound", "ConfigError"])),
+          .pipe(overWire("supervisor.session.create")),
+      get: (id) => client.call(new SessionGet({ id })).pipe(overWire("supervisor.session.get")),
       list: (filter) =>
-        client
-          .listSessions(new SessionList({ status: filter.status, agent: filter.agent, limit: filter.limit }))
-          .pipe(narrow("supervisor.session.list", ["ConfigError"])),
+        client.call(new SessionList({ status: filter.status, agent: filter.agent, limit: filter.limit })).pipe(overWire("supervisor.session.list")),
       transition: (id, command, request) =>
         client
-          .transition(
-            new SessionTransition({
-              id,
-              command,
-              reason: request.reason,
-              actor: request.actor,
-              expectedVersion: request.expectedVersion
-            })
-          )
-          .pipe(
-            narrow("supervisor.session.transition", ["InvalidTransition", "VersionConflict", "SessionNotFound", "ConfigError"])
-          ),
-      history: (id) =>
-        client.history(new SessionHistory({ id })).pipe(narrow("supervisor.session.history", ["SessionNotFound", "ConfigError"]))
+          .call(new SessionTransition({ id, command, reason: request.reason, actor: request.actor, expectedVersion: request.expectedVersion }))
+          .pipe(overWire("supervisor.session.transition")),
+      history: (id) => client.call(new SessionHistory({ id })).pipe(overWire("supervisor.session.history"))
     })
   )

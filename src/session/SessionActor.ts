@@ -11,15 +11,15 @@
  * restored.
  */
 import { Behavior, type Reply } from "../actor/index.js"
-import { Deferred, Effect, Either, PubSub } from "effect"
+import { Deferred, Effect, Either } from "effect"
 import { boundedPayload } from "../capture/Boundary.js"
-import { CaptureWriter, WatchHub } from "../capture/CaptureWriter.js"
+import { CaptureWriter } from "../capture/CaptureWriter.js"
 import type { SessionHookEvent } from "../capture/HookIntake.js"
 import type { SessionNotFound, VersionConflict } from "../domain/Errors.js"
 import { type AppendOutcome, CapturedEvent } from "../domain/Event.js"
 import type { SystemError } from "../domain/Failure.js"
-import type { HookEventReply, ShuttingDown } from "../protocol/Protocol.js"
-import type { InvalidTransition, Session, TransitionCommand } from "../domain/Session.js"
+import type { HookEventReply, ShuttingDown, Transitioned } from "../protocol/Protocol.js"
+import type { InvalidTransition, TransitionCommand } from "../domain/Session.js"
 import { SessionLifecycle, type TransitionRequest } from "./Lifecycle.js"
 import { SessionId } from "../domain/Ids.js"
 import type { StoreFailure } from "../store/StoreFailure.js"
@@ -47,22 +47,14 @@ export type SessionMessage =
       readonly _tag: "Transition"
       readonly command: TransitionCommand
       readonly request: TransitionRequest
-      readonly reply: Reply.Reply<Session, InvalidTransition | VersionConflict | SessionNotFound | StoreFailure>
+      readonly reply: Reply.Reply<Transitioned, InvalidTransition | VersionConflict | SessionNotFound | StoreFailure>
     }
 
-type Services = CaptureWriter | SessionLifecycle | WatchHub | EventStore
+type Services = CaptureWriter | SessionLifecycle | EventStore
 
-/** Runs a transition and, once committed, tells watchers. */
-const transitionAndPublish = (id: SessionId, command: TransitionCommand, request: TransitionRequest) =>
-  Effect.gen(function* () {
-    const lifecycle = yield* SessionLifecycle
-    const hub = yield* WatchHub
-    const session = yield* lifecycle.transition(id, command, request)
-    const history = yield* Effect.either(lifecycle.history(id))
-    const last = Either.isRight(history) ? history.right[history.right.length - 1] : undefined
-    if (last !== undefined) yield* PubSub.publish(hub, { _tag: "Transitioned", record: last })
-    return session
-  })
+/** Runs a transition (the lifecycle tells the watchers once it is committed). */
+const transition = (id: SessionId, command: TransitionCommand, request: TransitionRequest) =>
+  Effect.flatMap(SessionLifecycle, (lifecycle) => lifecycle.transition(id, command, request))
 
 type HookFailure = SessionNotFound | StoreFailure | ShuttingDown
 
@@ -70,17 +62,12 @@ type HookFailure = SessionNotFound | StoreFailure | ShuttingDown
 const sessionOf = (id: SessionId, hook: SessionHookEvent) =>
   Effect.gen(function* () {
     const lifecycle = yield* SessionLifecycle
-    const hub = yield* WatchHub
     const found = yield* Effect.option(Effect.catchTag(lifecycle.get(id), "SessionNotFound", () => Effect.fail(undefined)))
     if (found._tag === "Some") return found.value
     const created = yield* lifecycle
       .create({ agent: hook.agent, id, metadata: hook.metadata, reason: `first event: ${hook.hookEvent} hook`, actor: `agent:${hook.agent}` })
       .pipe(
-        Effect.tap(() =>
-          Effect.flatMap(Effect.either(lifecycle.history(id)), (history) =>
-            Either.isRight(history) && history.right[0] !== undefined ? PubSub.publish(hub, { _tag: "Transitioned", record: history.right[0] }) : Effect.void
-          )
-        ),
+        Effect.map(({ session }) => session),
         Effect.catchTags({
           AgentNotAllowed: () => Effect.succeed(undefined),
           // Created meanwhile by someone else (a by-hand `session create` with the agent's id).
@@ -112,7 +99,8 @@ const receiveHook = (id: SessionId, hook: SessionHookEvent, done: HookTicket) =>
     const lifecycle = yield* SessionLifecycle
     // A transition that lost a race, or no longer applies, leaves the session as it now is.
     const settle = (command: TransitionCommand, why: string) =>
-      transitionAndPublish(id, command, { reason: why, actor }).pipe(
+      transition(id, command, { reason: why, actor }).pipe(
+        Effect.map(({ session }) => session),
         Effect.catchTags({ InvalidTransition: () => lifecycle.get(id), VersionConflict: () => lifecycle.get(id) })
       )
 
@@ -165,7 +153,7 @@ export const sessionBehavior = Behavior.make<SessionId, SessionMessage, SystemEr
           return id
         }
         case "Transition": {
-          const outcome = yield* Effect.either(transitionAndPublish(id, message.command, message.request))
+          const outcome = yield* Effect.either(transition(id, message.command, message.request))
           if (Either.isRight(outcome)) {
             yield* message.reply.succeed(outcome.right)
           } else {

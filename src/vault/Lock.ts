@@ -10,13 +10,20 @@
  */
 import * as fs from "node:fs"
 import Database from "better-sqlite3"
-import { Effect, Scope } from "effect"
+import { Effect, Schema, type Scope } from "effect"
 import { ConfigError } from "../domain/Failure.js"
 import { runFiles } from "./RunFiles.js"
 import type { VaultPaths } from "./Vault.js"
 
 /** How long taking the lock waits for a contender that is itself only taking it. */
 const LOCK_WAIT_MS = 250
+
+/** Another process holds the vault lock: a supervisor runs (or is starting) for this vault. */
+export class LockHeld extends Schema.TaggedError<LockHeld>()("LockHeld", { lock: Schema.String }) {
+  override get message(): string {
+    return `the vault lock ${this.lock} is held by another process (a supervisor runs for this vault)`
+  }
+}
 
 /** A held vault lock. */
 export interface VaultLock {
@@ -60,10 +67,10 @@ export const isLockHeld = (paths: VaultPaths): boolean => {
   return false
 }
 
-/** Takes the vault lock for the life of the scope, or fails with "held". */
+/** Takes the vault lock for the life of the scope, or fails with LockHeld. */
 export const acquireVaultLock = (
   paths: VaultPaths
-): Effect.Effect<void, "held" | ConfigError, Scope.Scope> =>
+): Effect.Effect<void, LockHeld | ConfigError, Scope.Scope> =>
   Effect.acquireRelease(
     Effect.try({
       try: () => tryLockVault(paths),
@@ -74,6 +81,6 @@ export const acquireVaultLock = (
           fix: "myco doctor",
           path: runFiles(paths).lock
         })
-    }).pipe(Effect.flatMap((lock) => (lock === "held" ? Effect.fail("held" as const) : Effect.succeed(lock)))),
+    }).pipe(Effect.flatMap((lock) => (lock === "held" ? Effect.fail(new LockHeld({ lock: runFiles(paths).lock })) : Effect.succeed(lock)))),
     (lock) => Effect.sync(() => lock.release())
   ).pipe(Effect.asVoid)

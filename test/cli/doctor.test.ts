@@ -2,7 +2,7 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import { afterEach, beforeEach, describe, expect, it } from "@effect/vitest"
 import { Schema } from "effect"
-import { CheckResult } from "../../src/diagnostics/Doctor.js"
+import { CheckResult } from "../../src/diagnostics/Check.js"
 import { myco, tempProject, type TempProject } from "../support/cli.js"
 
 let project: TempProject

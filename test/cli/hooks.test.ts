@@ -3,7 +3,7 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import { afterEach, beforeEach, describe, expect, it } from "@effect/vitest"
 import { Either, Schema } from "effect"
-import { CheckResult } from "../../src/diagnostics/Doctor.js"
+import { CheckResult } from "../../src/diagnostics/Check.js"
 import { AGENTS } from "../../src/agents/index.js"
 import {
 

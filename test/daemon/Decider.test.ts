@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Logger, LogLevel } from "effect"
 import { ActorError, ActorFailure, Backoff, Behavior, ChildSpec, Directive, ExitReason, Supervisor } from "../../src/actor/index.js"
-import { make, mycoDecider } from "../../src/daemon/Decider.js"
+import { make, mycoDecider } from "../../src/session/Decider.js"
 import { AgentError, ConfigError, SystemError, TransientError } from "../../src/domain/Failure.js"
 
 const context = (attempt: number) => ({ actor: "root/w", attempt, phase: "message" as const })

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { myco, tempProject, type TempProject } from "../support/cli.js"
 import { type RunningDaemon, startDaemon } from "../support/daemon.js"
 import { wirePeer } from "../support/wire.js"
+import { PROTOCOL_VERSION } from "../../src/protocol/Protocol.js"
 
 let project: TempProject
 let daemon: RunningDaemon
@@ -39,8 +40,8 @@ const random = (seed: number) => () => {
 describe("the wire protocol", () => {
   it("answers a hello, then requests by id; captures are acknowledged with their place, duplicates once", async () => {
     const peer = await wirePeer(daemon.socket)
-    peer.send({ id: 1, request: { _tag: "Hello", protocol: 1, client: "test" } })
-    expect(await peer.next(1)).toMatchObject({ id: 1, ok: { protocol: 1, pid: daemon.child.pid } })
+    peer.send({ id: 1, request: { _tag: "Hello", protocol: PROTOCOL_VERSION, client: "test" } })
+    expect(await peer.next(1)).toMatchObject({ id: 1, ok: { protocol: PROTOCOL_VERSION, pid: daemon.child.pid } })
     peer.send({ id: 2, request: { _tag: "Capture", events: [event("w-1"), event("w-2")] } })
     expect(await peer.next(2)).toMatchObject({ ok: [{ seq: 1, duplicate: false }, { seq: 2, duplicate: false }] })
     peer.send({ id: 3, request: { _tag: "Capture", events: [event("w-2"), event("w-3")] } })

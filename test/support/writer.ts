@@ -10,6 +10,7 @@ import { Effect, Either, Layer } from "effect"
 import { SessionId } from "../../src/domain/Ids.js"
 import type { TransitionCommand } from "../../src/domain/Session.js"
 import { layerDirect, SessionLifecycle } from "../../src/session/Lifecycle.js"
+import { layerWatchHub } from "../../src/session/WatchHub.js"
 import { layerDatabase } from "../../src/store/sqlite/Database.js"
 import { layerSessionStore } from "../../src/store/sqlite/SessionStore.js"
 import { layerVaultContext, VaultContext } from "../../src/vault/VaultContext.js"
@@ -24,7 +25,7 @@ const database = Layer.unwrapEffect(
     layerDatabase({ filename: v.paths.db, busyTimeoutMs: 5000, retry: { attempts: 20, baseDelayMs: 5 }, migrate: true })
   )
 ).pipe(Layer.provide(context))
-const layer = layerDirect.pipe(Layer.provide(layerSessionStore), Layer.provide(database), Layer.provide(context))
+const layer = layerDirect.pipe(Layer.provide(layerWatchHub), Layer.provide(layerSessionStore), Layer.provide(database), Layer.provide(context))
 
 const program = Effect.gen(function* () {
   const lifecycle = yield* SessionLifecycle
