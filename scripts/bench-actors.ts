@@ -10,7 +10,7 @@
  *   with logging off (the kernel's own cost, the budgeted figure) and with every log line
  *   formatted as JSON (the cost a daemon with structured logs pays).
  *
- * Budgets (DESIGN.md section 9): tell >= 50% of raw Queue, <= 4 KiB per live idle actor, restart
+ * Budgets (docs/operations.md, budgets): tell >= 50% of raw Queue, <= 4 KiB per live idle actor, restart
  * p99 <= 1 ms. Prints human-readable lines and ends with one line of JSON.
  *
  * Run: npx tsx scripts/bench-actors.ts (re-executes itself with --expose-gc when needed).

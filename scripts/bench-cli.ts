@@ -1,5 +1,5 @@
 /**
- * CLI benchmark (DESIGN.md section 9): wall time of `myco session list --json` over a vault with
+ * CLI benchmark (docs/operations.md, budgets): wall time of `myco session list --json` over a vault with
  * 10,000 sessions, against `node -e 0`, interleaved in the same run. Budget: <= 2x.
  *
  *   npm run bench:cli            (MYCO_BENCH_SESSIONS and MYCO_BENCH_RUNS override the sizes)

@@ -1,5 +1,5 @@
 /**
- * Hook benchmark (DESIGN.md section 9): one hook process end to end (spawn, read the payload on
+ * Hook benchmark (docs/operations.md, budgets): one hook process end to end (spawn, read the payload on
  * stdin, deliver it, exit), against `node -e 0` in the same run, interleaved. Budget: <= 1.25x.
  * Measured with the supervisor up (delivered over the socket, acknowledged after commit) and down
  * (written to the spool), directly and through the project's guard (.agents/myco-run.cjs), with

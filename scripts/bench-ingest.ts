@@ -1,5 +1,5 @@
 /**
- * Ingest benchmark (DESIGN.md section 9): acknowledged events per second and ack latency from 32
+ * Ingest benchmark (docs/operations.md, budgets): acknowledged events per second and ack latency from 32
  * concurrent socket clients of a real `myco run`, against raw better-sqlite3 batched inserts of
  * the same rows into the same schema, measured in the same run. Budget: >= 40% of the raw rate,
  * p99 ack latency <= 5 ms.

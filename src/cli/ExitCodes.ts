@@ -1,6 +1,6 @@
 /**
  * How command failures reach the user: one clear message on stderr, what to do about it, and a
- * sysexits exit code (DESIGN.md section 6). Never a stack trace, except for a bug (a defect),
+ * sysexits exit code (docs/architecture.md, failure classes). Never a stack trace, except for a bug (a defect),
  * which is reported as one.
  */
 import { ValidationError } from "@effect/cli"
@@ -16,19 +16,8 @@ import type { BadFrame, FrameTooLarge, ProtocolViolation, ShuttingDown, Supervis
 import type { InvalidTransition } from "../domain/Session.js"
 import { Output } from "./Output.js"
 
-/** sysexits(3) codes used by myco. */
-export const ExitCode = {
-  ok: 0,
-  usage: 64,
-  dataErr: 65,
-  noInput: 66,
-  unavailable: 69,
-  software: 70,
-  cantCreate: 73,
-  tempFail: 75,
-  noPerm: 77,
-  config: 78
-} as const
+export { ExitCode } from "../domain/ExitCode.js"
+import { ExitCode } from "../domain/ExitCode.js"
 
 /** Every failure a command can end with. */
 export type CommandFailure =

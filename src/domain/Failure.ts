@@ -1,5 +1,5 @@
 /**
- * The four failure classes of myco (DESIGN.md section 6). Every failure that crosses a module
+ * The four failure classes of myco (docs/architecture.md, failure classes). Every failure that crosses a module
  * boundary is one of these, carried in the error channel, never thrown. Each class has its own
  * policy: transient -> retry with backoff, config -> surface with a fix, system -> escalate,
  * agent -> isolate and restart.

@@ -1,5 +1,5 @@
 /**
- * The session: the unit of work of a coding agent, and its status machine (DESIGN.md section 5).
+ * The session: the unit of work of a coding agent, and its status machine (docs/lifecycle.md).
  * Everything here is pure: no clock, no storage. The store persists what these functions compute.
  */
 import { DateTime, Either, Schema } from "effect"

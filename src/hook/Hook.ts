@@ -1,6 +1,6 @@
 /**
  * `myco-hook <event> --agent <name> [--vault DIR] [payload]`: the command agents run for each hook
- * event (DESIGN.md section 9: it must cost about as much as starting Node, no more).
+ * event (budgets in docs/operations.md: it must cost about as much as starting Node, no more).
  *
  * It reads the agent's payload, sends it to the supervisor as one `HookEvent` frame over the
  * vault's socket and waits for the acknowledgement (sent once the event is committed). When the

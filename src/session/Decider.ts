@@ -1,5 +1,5 @@
 /**
- * myco's failure policy for the supervision tree (DESIGN.md sections 6 and 7), as a decider for the
+ * myco's failure policy for the supervision tree (docs/architecture.md, failure classes; docs/actors.md), as a decider for the
  * generic actor kernel: it maps the failure classes of `src/domain/Failure.ts` to directives.
  *
  * | failure                       | directive                                                     |

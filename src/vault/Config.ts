@@ -76,6 +76,9 @@ const SessionsConfig = Schema.Struct({ capture: bool, intelligence: bool, idle_t
 const DaemonConfig = Schema.Struct({
   idle_exit: duration,
   max_frame_bytes: positiveInt(64 * 1024, 256 * 1024 * 1024),
+  max_frame_depth: positiveInt(16, 1024),
+  max_connections: positiveInt(4, 65_536),
+  max_buffered_bytes: positiveInt(1024 * 1024, 4 * 1024 * 1024 * 1024),
   ingest_queue: positiveInt(16, 1_000_000),
   max_batch_events: positiveInt(1, 100_000)
 })
@@ -137,7 +140,15 @@ export const defaultConfigTree: typeof MycoConfig.Encoded = {
     max_event_bytes: 256 * 1024
   },
   store: { busy_timeout_ms: 5000, retry_attempts: 8, retry_base_delay_ms: 10 },
-  daemon: { idle_exit: "15m", max_frame_bytes: 8 * 1024 * 1024, ingest_queue: 4096, max_batch_events: 2000 }
+  daemon: {
+    idle_exit: "15m",
+    max_frame_bytes: 8 * 1024 * 1024,
+    max_frame_depth: 128,
+    max_connections: 256,
+    max_buffered_bytes: 64 * 1024 * 1024,
+    ingest_queue: 4096,
+    max_batch_events: 2000
+  }
 }
 
 /** The configuration an empty myco.yaml gives. */

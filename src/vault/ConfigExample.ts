@@ -80,6 +80,15 @@ daemon:
   idle_exit: 15m
   # Largest frame a client may send on the socket, in bytes (65536 to 268435456).
   max_frame_bytes: 8388608
+  # Deepest nesting of arrays and objects a frame may have (16 to 1024); deeper frames are
+  # refused with a typed error before they are decoded.
+  max_frame_depth: 128
+  # Most client connections served at once (4 to 65536); past it a new connection is refused
+  # with a typed error and closed, and the others go on.
+  max_connections: 256
+  # Most bytes held across every connection's unfinished frame (1048576 to 4294967296); the
+  # connection whose frame would pass it is refused and closed, never the others.
+  max_buffered_bytes: 67108864
   # How many capture requests may wait to be committed before clients are slowed down
   # (16 to 1000000).
   ingest_queue: 4096

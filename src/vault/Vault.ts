@@ -1,7 +1,7 @@
 /**
  * The vault: the `.myco/` directory of a project, and how a command finds it.
  *
- * Resolution order (DESIGN.md section 4): `--vault DIR` > the nearest `.myco/` walking up from
+ * Resolution order (docs/architecture.md): `--vault DIR` > the nearest `.myco/` walking up from
  * the working directory > `MYCO_VAULT_DIR` > ConfigError. DIR (flag or env) may name the project
  * directory or its `.myco/` directly.
  */

@@ -38,7 +38,7 @@ const newSession = (at: DateTime.Utc) =>
     "test"
   )
 
-/** DESIGN.md section 5, written out independently of the code's table. */
+/** The lifecycle table of docs/lifecycle.md, written out independently of the code's table. */
 const expected: Record<string, string> = {
   "active/complete": "completed",
   "completed/reopen": "active",

@@ -1,4 +1,4 @@
-/** The hook's lean frame encoder against the protocol's schemas (DESIGN.md section 8). */
+/** The hook's lean frame encoder against the protocol's schemas (docs/protocol.md). */
 import { describe, expect, it } from "vitest"
 import { Schema } from "effect"
 import { HookEvent, RequestFrame, WireError } from "../../src/protocol/Protocol.js"

@@ -4,7 +4,7 @@
  */
 import * as fs from "node:fs"
 import { Effect, Either } from "effect"
-import { ExitCode } from "../../cli/ExitCodes.js"
+import { ExitCode } from "../../domain/ExitCode.js"
 import { type Diagnosis, ok } from "../Check.js"
 
 /** myco.yaml loads and validates. */

@@ -6,7 +6,7 @@
  */
 import * as fs from "node:fs"
 import { Effect, Layer } from "effect"
-import { ExitCode } from "../../cli/ExitCodes.js"
+import { ExitCode } from "../../domain/ExitCode.js"
 import { Maintenance } from "../../store/Maintenance.js"
 import type { StoreFailure } from "../../store/StoreFailure.js"
 import { type Check, type Diagnosis, errorText, ok, type StoreDiagnosis } from "../Check.js"

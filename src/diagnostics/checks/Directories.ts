@@ -5,7 +5,7 @@
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { Effect } from "effect"
-import { ExitCode } from "../../cli/ExitCodes.js"
+import { ExitCode } from "../../domain/ExitCode.js"
 import { ensureDirectories, vaultDirectories } from "../../vault/Init.js"
 import { type Diagnosis, ok } from "../Check.js"
 

@@ -6,7 +6,7 @@
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { Effect, Either } from "effect"
-import { ExitCode } from "../../cli/ExitCodes.js"
+import { ExitCode } from "../../domain/ExitCode.js"
 import { AGENTS } from "../../agents/index.js"
 import { GUARD_PATH } from "../../install/HookConfig.js"
 import { agentStatuses, guardFile, installHooks, ownHookBundle, resolveGuard, writeGuard } from "../../install/Installer.js"

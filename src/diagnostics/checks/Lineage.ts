@@ -3,7 +3,7 @@
  * session it does not explain was changed outside myco (the history itself is append-only).
  */
 import { Effect } from "effect"
-import { ExitCode } from "../../cli/ExitCodes.js"
+import { ExitCode } from "../../domain/ExitCode.js"
 import { Maintenance } from "../../store/Maintenance.js"
 import { ok, type StoreDiagnosis } from "../Check.js"
 

@@ -4,7 +4,7 @@
  */
 import * as fs from "node:fs"
 import { Effect, Schema } from "effect"
-import { ExitCode } from "../../cli/ExitCodes.js"
+import { ExitCode } from "../../domain/ExitCode.js"
 import { ProjectFile, projectId as makeProjectId } from "../../vault/Identity.js"
 import { type Check, type Diagnosis, errorText, ok } from "../Check.js"
 

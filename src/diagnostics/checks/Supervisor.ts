@@ -6,7 +6,7 @@
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { Effect } from "effect"
-import { ExitCode } from "../../cli/ExitCodes.js"
+import { ExitCode } from "../../domain/ExitCode.js"
 import { tryLockVault } from "../../vault/Lock.js"
 import { readDaemonInfo, runFiles } from "../../vault/RunFiles.js"
 import { type Check, type Diagnosis, errorText, ok } from "../Check.js"

@@ -3,7 +3,7 @@
  * can be checked, and the failure says how to make one.
  */
 import { Effect, Either, Option } from "effect"
-import { ExitCode } from "../../cli/ExitCodes.js"
+import { ExitCode } from "../../domain/ExitCode.js"
 import { resolveVault, type ResolvedVault } from "../../vault/Vault.js"
 import { type Check, ok } from "../Check.js"
 

@@ -5,7 +5,7 @@
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { Effect } from "effect"
-import { ExitCode } from "../../cli/ExitCodes.js"
+import { ExitCode } from "../../domain/ExitCode.js"
 import { type Check, type Diagnosis, errorText, ok } from "../Check.js"
 
 /** A probe file can be written and removed in the vault directory. */
