@@ -8,7 +8,8 @@
  */
 import { Cause, Context, Deferred, Effect, Exit, Layer, Option, Queue, Ref } from "effect"
 import type { SessionNotFound } from "../domain/Errors.js"
-import type { SystemError } from "../domain/Failure.js"
+import { AgentError, type SystemError } from "../domain/Failure.js"
+import { boundedText } from "../lean/Json.js"
 import type { AppendOutcome, CapturedEvent } from "../domain/Event.js"
 import { ShuttingDown } from "../protocol/Protocol.js"
 import type { StoreFailure } from "../store/StoreFailure.js"
@@ -32,7 +33,11 @@ export interface CaptureWriterOptions {
   readonly maxBatchEvents: number
 }
 
-type SubmitError = SessionNotFound | StoreFailure | ShuttingDown
+/**
+ * How a submission can fail: its session is gone, the store failed, the writer is stopping, or one
+ * of its events could not be stored at all (a defect while storing it: the poison fails alone).
+ */
+export type SubmitError = SessionNotFound | StoreFailure | ShuttingDown | AgentError
 
 const systemFailureOf = (exit: Exit.Exit<unknown, SubmitError>): SystemError | undefined => {
   if (Exit.isSuccess(exit)) return undefined
@@ -114,9 +119,20 @@ export const layerCaptureWriter = (
           batchesCommitted: c.batchesCommitted + 1
         }))
 
+      /**
+       * Appends, turning a defect while storing (an event no code path expected) into a failure of
+       * this append only, so that it fails its own submissions and the loop goes on.
+       */
+      const append = (batch: ReadonlyArray<CapturedEvent>) =>
+        store.append(batch).pipe(
+          Effect.catchAllDefect((defect) =>
+            Effect.fail(new AgentError({ actor: "capture-writer", message: `an event could not be stored: ${boundedText(String(defect), 500)}` }))
+          )
+        )
+
       /** Commits one submission alone: used when a group failed, so that one bad event fails only its own. */
       const commitAlone = (p: Pending) =>
-        store.append(p.events).pipe(
+        append(p.events).pipe(
           Effect.tap((outcomes) => Effect.zipRight(count(outcomes), publish(p.events, outcomes))),
           Effect.exit,
           Effect.tap((exit) => Deferred.done(p.done, exit)),
@@ -126,7 +142,7 @@ export const layerCaptureWriter = (
       /** Commits a group; returns the SystemError that must stop the loop, if one happened. */
       const commitGroup = (group: ReadonlyArray<Pending>): Effect.Effect<SystemError | undefined> => {
         const events = group.flatMap((p) => p.events)
-        return store.append(events).pipe(
+        return append(events).pipe(
           Effect.matchEffect({
             onSuccess: (outcomes) =>
               Effect.gen(function* () {

@@ -12,7 +12,7 @@ import type {
   VersionConflict
 } from "../domain/Errors.js"
 import type { AgentError, ConfigError, SystemError, TransientError } from "../domain/Failure.js"
-import type { BadFrame, FrameTooLarge, ProtocolViolation, ShuttingDown, SupervisorUnavailable, UnsupportedProtocol } from "../protocol/Protocol.js"
+import type { BadFrame, FrameTooDeep, FrameTooLarge, Overloaded, ProtocolViolation, ShuttingDown, SupervisorUnavailable, UnsupportedProtocol } from "../protocol/Protocol.js"
 import type { InvalidTransition } from "../domain/Session.js"
 import { Output } from "./Output.js"
 
@@ -32,6 +32,8 @@ export type CommandFailure =
   | AgentNotAllowed
   | BadFrame
   | FrameTooLarge
+  | FrameTooDeep
+  | Overloaded
   | UnsupportedProtocol
   | ShuttingDown
   | SupervisorUnavailable
@@ -49,6 +51,8 @@ const exitCodes: { readonly [K in CommandFailure["_tag"]]: number } = {
   AgentNotAllowed: ExitCode.noPerm,
   BadFrame: ExitCode.software,
   FrameTooLarge: ExitCode.software,
+  FrameTooDeep: ExitCode.software,
+  Overloaded: ExitCode.tempFail,
   UnsupportedProtocol: ExitCode.config,
   ShuttingDown: ExitCode.tempFail,
   SupervisorUnavailable: ExitCode.unavailable,

@@ -38,7 +38,7 @@ import { SessionStore } from "../store/SessionStore.js"
 import { layerStores } from "../store/sqlite/index.js"
 import type { StoreFailure } from "../store/StoreFailure.js"
 import { acquireVaultLock } from "../vault/Lock.js"
-import { readDaemonInfo, runFiles, writeDaemonInfo } from "../vault/RunFiles.js"
+import { claimSocketPath, readDaemonInfo, runFiles, writeDaemonInfo } from "../vault/RunFiles.js"
 import type { VaultPaths } from "../vault/Vault.js"
 import { configuredBoundary, VaultContext } from "../vault/VaultContext.js"
 import { router } from "./Router.js"
@@ -96,11 +96,15 @@ export const runDaemon = (options: DaemonOptions): Effect.Effect<DaemonExit, Alr
       yield* acquireVaultLock(paths).pipe(Effect.catchTag("LockHeld", () => Effect.flatMap(holderPid(paths), (pid) => Effect.fail(new AlreadyRunning({ pid })))))
       // We hold the lock: whatever run/ still has is from a supervisor that is gone.
       const files = runFiles(paths)
-      const socketPath = files.socket
-      if (path.dirname(socketPath) !== paths.run) {
-        fs.mkdirSync(path.dirname(socketPath), { recursive: true, mode: 0o700 })
-        fs.chmodSync(path.dirname(socketPath), 0o700)
+      const claimed = claimSocketPath(paths)
+      if (!claimed.ok) {
+        return yield* new ConfigError({
+          message: `no private directory for the supervisor's socket: ${claimed.reason}`,
+          hint: "the vault's path is too long for a socket in run/, and the short socket directories under the temp dir are not ours; remove them, or set TMPDIR to a directory of yours",
+          fix: "myco doctor"
+        })
       }
+      const socketPath = claimed.path
       for (const stale of [socketPath, files.daemonJson]) fs.rmSync(stale, { force: true })
 
       const stores = layerStores({
@@ -153,7 +157,14 @@ const serveVault = (options: DaemonOptions, socketPath: string): Effect.Effect<D
     // ---- the tree ---------------------------------------------------------------------------
     const sessions = yield* makeSessions({ passivateAfter: options.passivateAfter, unattributedBoundary: configuredBoundary(paths, config) })
     const rootRef = yield* Deferred.make<Supervisor.Supervisor>()
-    const socket = socketWorker({ path: socketPath, maxFrameBytes: config.daemon.max_frame_bytes, maxInFlight: 256 })
+    const socket = socketWorker({
+      path: socketPath,
+      maxFrameBytes: config.daemon.max_frame_bytes,
+      maxFrameDepth: config.daemon.max_frame_depth,
+      maxInFlight: 256,
+      maxConnections: config.daemon.max_connections,
+      maxBufferedBytes: config.daemon.max_buffered_bytes
+    })
 
     const status: Effect.Effect<StatusReply, SystemError | ConfigError | TransientError> = Effect.gen(function* () {
       const root = yield* Deferred.await(rootRef)
@@ -204,7 +215,15 @@ const serveVault = (options: DaemonOptions, socketPath: string): Effect.Effect<D
         captureWriterWorker(writer),
         sessions.spec,
         socket.spec(handler),
-        spoolWorker(paths.spool, options.spoolInterval, sessions.submitHook),
+        spoolWorker(
+          {
+            spoolDir: paths.spool,
+            maxFileBytes: config.daemon.max_frame_bytes + 64 * 1024,
+            maxDepth: config.daemon.max_frame_depth,
+            submit: sessions.submitHook
+          },
+          options.spoolInterval
+        ),
         maintenanceSpec
       ],
       intensity: 5,
@@ -219,7 +238,8 @@ const serveVault = (options: DaemonOptions, socketPath: string): Effect.Effect<D
       version: options.version,
       socket: socketPath,
       startedAt: DateTime.formatIso(startedAt),
-      maxFrameBytes: config.daemon.max_frame_bytes
+      maxFrameBytes: config.daemon.max_frame_bytes,
+      maxFrameDepth: config.daemon.max_frame_depth
     })
     yield* Effect.addFinalizer(() => Effect.sync(() => fs.rmSync(runFiles(paths).daemonJson, { force: true })))
     yield* Effect.logInfo(`serving ${paths.dir} on ${socketPath}`)

@@ -15,7 +15,7 @@ import * as fs from "node:fs"
 import * as net from "node:net"
 import * as path from "node:path"
 import { replyFor } from "../agents/index.js"
-import { DEFAULT_MAX_FRAME_BYTES, readDaemonInfo } from "../lean/DaemonInfo.js"
+import { DEFAULT_MAX_FRAME_BYTES, DEFAULT_MAX_FRAME_DEPTH, readDaemonInfo } from "../lean/DaemonInfo.js"
 import { AGENT_NAME_PATTERN, MAX_EVENT_NAME_LENGTH } from "../lean/Names.js"
 import { preferredSocketPath } from "../lean/SocketPath.js"
 import { locateVault, VAULT_ENV } from "../lean/VaultLocation.js"
@@ -46,10 +46,10 @@ const newIdempotencyId = (): string =>
  * Where the supervisor listens and how large a frame it takes: daemon.json when a supervisor
  * recorded one, else `run/myco.sock` and the default limit (a supervisor still starting, or none).
  */
-const supervisorOf = (vaultDir: string): { readonly socket: string | undefined; readonly maxFrameBytes: number } => {
+const supervisorOf = (vaultDir: string): { readonly socket: string | undefined; readonly maxFrameBytes: number; readonly maxFrameDepth: number } => {
   const info = readDaemonInfo(path.join(vaultDir, "run"))
-  if (info !== undefined) return { socket: info.socket, maxFrameBytes: info.maxFrameBytes }
-  return { socket: preferredSocketPath(vaultDir), maxFrameBytes: DEFAULT_MAX_FRAME_BYTES }
+  if (info !== undefined) return { socket: info.socket, maxFrameBytes: info.maxFrameBytes, maxFrameDepth: info.maxFrameDepth }
+  return { socket: preferredSocketPath(vaultDir), maxFrameBytes: DEFAULT_MAX_FRAME_BYTES, maxFrameDepth: DEFAULT_MAX_FRAME_DEPTH }
 }
 
 interface Args {
@@ -105,10 +105,31 @@ export const findVault = (flag: string | undefined, cwd: string, env: NodeJS.Pro
 
 type Delivery = { readonly _tag: "Acked" } | { readonly _tag: "Spool"; readonly reason: string; readonly supervisorDown: boolean }
 
+/**
+ * Why the socket at `socketPath` must not be sent to, if it must not: it has to be a socket owned
+ * by the vault's owner (a listener planted by another user in a shared temp directory would
+ * receive the event, secrets and all). Missing is not a refusal: no supervisor runs.
+ */
+const untrustedSocket = (socketPath: string, vaultDir: string): string | undefined => {
+  let socket: fs.Stats
+  try {
+    socket = fs.lstatSync(socketPath)
+  } catch {
+    // Not there: connecting fails as "no supervisor is running".
+    return undefined
+  }
+  const owner = fs.statSync(vaultDir).uid
+  if (!socket.isSocket()) return `${socketPath} is not a socket`
+  if (socket.uid !== owner) return `${socketPath} belongs to uid ${socket.uid}, not to the vault's owner (uid ${owner})`
+  return undefined
+}
+
 /** Sends one frame and waits for its acknowledgement, at most `timeoutMs`. */
-const deliver = (socketPath: string | undefined, frame: string, timeoutMs: number): Promise<Delivery> =>
+const deliver = (socketPath: string | undefined, vaultDir: string, frame: string, timeoutMs: number): Promise<Delivery> =>
   new Promise((resolve) => {
     if (socketPath === undefined) return resolve({ _tag: "Spool", reason: "no supervisor is running", supervisorDown: true })
+    const untrusted = untrustedSocket(socketPath, vaultDir)
+    if (untrusted !== undefined) return resolve({ _tag: "Spool", reason: `not sent: ${untrusted}`, supervisorDown: false })
     let settled = false
     let buffered = ""
     const socket = net.createConnection(socketPath)
@@ -178,12 +199,16 @@ export const warn = (message: string): void => {
 export const runHook = async (argv: ReadonlyArray<string>): Promise<void> => {
   const args = parseArgs(argv)
   for (const problem of args.problems) warn(problem)
+  const vault = findVault(args.vault, process.cwd(), process.env)
+  const supervisor = "dir" in vault ? supervisorOf(vault.dir) : { socket: undefined, maxFrameBytes: DEFAULT_MAX_FRAME_BYTES, maxFrameDepth: DEFAULT_MAX_FRAME_DEPTH }
+  // The payload sits two levels inside the frame ({id, request: {..., payload}}).
+  const maxPayloadDepth = Math.max(1, supervisor.maxFrameDepth - 2)
+  // Read to the end even when there is no vault: the agent must never see a broken pipe.
   const read: ReadInput =
     args.payload !== undefined
-      ? parseInput(Buffer.from(args.payload, "utf8"), Buffer.byteLength(args.payload, "utf8"), "argv")
-      : await readStdin()
+      ? parseInput(Buffer.from(args.payload, "utf8"), Buffer.byteLength(args.payload, "utf8"), "argv", maxPayloadDepth)
+      : await readStdin(maxPayloadDepth)
   const reply = replyFor(args.agent, args.event)
-  const vault = findVault(args.vault, process.cwd(), process.env)
   if ("problem" in vault) {
     warn(`event not recorded: ${vault.problem}`)
     process.stdout.write(reply)
@@ -216,11 +241,10 @@ export const runHook = async (argv: ReadonlyArray<string>): Promise<void> => {
   }
   for (const signal of TERMINATING_SIGNALS) process.once(signal, onSignal)
   const timeout = Number(process.env["MYCO_HOOK_TIMEOUT_MS"] ?? DEFAULT_TIMEOUT_MS)
-  const supervisor = supervisorOf(vault.dir)
   const delivery: Delivery =
     Buffer.byteLength(frame) > supervisor.maxFrameBytes
       ? { _tag: "Spool", reason: "too large for one frame", supervisorDown: false }
-      : await deliver(supervisor.socket, frame, Number.isFinite(timeout) && timeout > 0 ? timeout : DEFAULT_TIMEOUT_MS)
+      : await deliver(supervisor.socket, vault.dir, frame, Number.isFinite(timeout) && timeout > 0 ? timeout : DEFAULT_TIMEOUT_MS)
   if (delivery._tag === "Spool") {
     spool()
     if (delivery.supervisorDown) {

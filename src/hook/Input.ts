@@ -7,6 +7,7 @@
 import * as fs from "node:fs"
 import { isatty } from "node:tty"
 import type { HookInputWire } from "../lean/HookWire.js"
+import { jsonDepth } from "../lean/Json.js"
 
 /** Largest payload the hook keeps whole. */
 export const MAX_INPUT_BYTES = 8 * 1024 * 1024
@@ -23,11 +24,15 @@ export interface ReadInput {
 
 const head = (buffer: Buffer): string => buffer.subarray(0, HEAD_BYTES).toString("utf8")
 
-/** Parses `buffer` as a JSON payload, describing it when it is not one. */
-export const parseInput = (buffer: Buffer, total: number, from: "stdin" | "argv"): ReadInput => {
+/**
+ * Parses `buffer` as a JSON payload, describing it when it is not one. A payload nesting deeper
+ * than `maxDepth` is not parsed (what would handle it recurses): its beginning is kept as text.
+ */
+export const parseInput = (buffer: Buffer, total: number, from: "stdin" | "argv", maxDepth: number): ReadInput => {
   if (total > MAX_INPUT_BYTES) return { input: { status: "oversize", bytes: total, head: head(buffer), from }, payload: null }
   const text = buffer.toString("utf8").replace(/^\uFEFF/, "")
   if (text.trim() === "") return { input: { status: "empty", bytes: total, from }, payload: null }
+  if (jsonDepth(text, maxDepth) > maxDepth) return { input: { status: "too-deep", bytes: total, head: head(buffer), from }, payload: null }
   try {
     return { input: { status: "ok", bytes: total, from }, payload: JSON.parse(text) }
   } catch {
@@ -40,7 +45,7 @@ export const parseInput = (buffer: Buffer, total: number, from: "stdin" | "argv"
  * costs the hook about two milliseconds). A terminal (a person running the hook by hand) counts as
  * empty; a non-blocking stdin falls back to the stream.
  */
-export const readStdin = (): Promise<ReadInput> =>
+export const readStdin = (maxDepth: number): Promise<ReadInput> =>
   new Promise((resolve) => {
     // isatty, not process.stdin.isTTY: touching process.stdin builds the stream this avoids.
     if (isatty(0)) return resolve({ input: { status: "empty", bytes: 0, from: "stdin" }, payload: null })
@@ -53,7 +58,7 @@ export const readStdin = (): Promise<ReadInput> =>
       settled = true
       clearTimeout(stall)
       const buffer = Buffer.concat(chunks, kept)
-      resolve(failed ? { input: { status: "unreadable", bytes: total, head: head(buffer), from: "stdin" }, payload: null } : parseInput(buffer, total, "stdin"))
+      resolve(failed ? { input: { status: "unreadable", bytes: total, head: head(buffer), from: "stdin" }, payload: null } : parseInput(buffer, total, "stdin", maxDepth))
     }
     let stall = setTimeout(() => finish(true), STALL_MS)
     const take = (chunk: Buffer) => {

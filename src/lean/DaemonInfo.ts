@@ -16,10 +16,15 @@ export interface DaemonInfo {
   readonly startedAt: string
   /** The largest request frame it accepts, in bytes (myco.yaml `daemon.max_frame_bytes`). */
   readonly maxFrameBytes: number
+  /** The deepest nesting of a frame it accepts (myco.yaml `daemon.max_frame_depth`). */
+  readonly maxFrameDepth: number
 }
 
 /** The largest frame a supervisor accepts unless myco.yaml says otherwise. */
 export const DEFAULT_MAX_FRAME_BYTES = 8 * 1024 * 1024
+
+/** The deepest frame a supervisor accepts unless myco.yaml says otherwise. */
+export const DEFAULT_MAX_FRAME_DEPTH = 128
 
 /** Largest daemon.json read: it is a few hundred bytes. */
 const MAX_DAEMON_JSON_BYTES = 64 * 1024
@@ -34,9 +39,10 @@ export const parseDaemonInfo = (u: unknown): DaemonInfo | undefined => {
   const socket: unknown = "socket" in u ? u.socket : undefined
   const startedAt: unknown = "startedAt" in u ? u.startedAt : undefined
   const maxFrameBytes: unknown = "maxFrameBytes" in u ? u.maxFrameBytes : DEFAULT_MAX_FRAME_BYTES
+  const maxFrameDepth: unknown = "maxFrameDepth" in u ? u.maxFrameDepth : DEFAULT_MAX_FRAME_DEPTH
   if (!isPositiveInt(pid) || typeof version !== "string" || typeof socket !== "string" || typeof startedAt !== "string") return undefined
-  if (!isPositiveInt(maxFrameBytes)) return undefined
-  return { pid, version, socket, startedAt, maxFrameBytes }
+  if (!isPositiveInt(maxFrameBytes) || !isPositiveInt(maxFrameDepth)) return undefined
+  return { pid, version, socket, startedAt, maxFrameBytes, maxFrameDepth }
 }
 
 /** The path of daemon.json in a vault's `run/` directory. */

@@ -6,7 +6,7 @@
 
 /** How the hook read the agent's input (Protocol.ts `HookInput`). */
 export interface HookInputWire {
-  readonly status: "ok" | "empty" | "not-json" | "oversize" | "unreadable"
+  readonly status: "ok" | "empty" | "not-json" | "oversize" | "unreadable" | "too-deep"
   readonly bytes: number
   readonly head?: string
   readonly from: "stdin" | "argv"

@@ -5,8 +5,8 @@
  * hooks can spool at once without a lock. The supervisor drains it in name order (the time the
  * hook started, then its idempotency id) and idempotency ids make a replay harmless.
  */
-import * as fs from "node:fs"
 import * as path from "node:path"
+import { ensurePrivateDir, writePrivateAtomic } from "./SafeFs.js"
 
 /** Files of the spool that are complete events; temporary files start with a dot. */
 export const SPOOL_FILE = /^\d{15}-[A-Za-z0-9._:@+-]{1,128}\.json$/
@@ -15,18 +15,15 @@ export const SPOOL_FILE = /^\d{15}-[A-Za-z0-9._:@+-]{1,128}\.json$/
 export const spoolFileName = (atMs: number, idempotencyId: string): string =>
   `${String(Math.max(0, Math.floor(atMs))).padStart(15, "0")}-${idempotencyId}.json`
 
-/** Writes one event (its encoded request, as JSON text) into the spool durably. */
+/**
+ * Writes one event (its encoded request, as JSON text) into the spool durably: a private file
+ * (0600) in a private directory of ours (0700, never followed through a link, never someone
+ * else's: then it throws, saying why), flushed to disk, then renamed into place.
+ */
 export const spoolEvent = (spoolDir: string, atMs: number, idempotencyId: string, json: string): string => {
-  fs.mkdirSync(spoolDir, { recursive: true, mode: 0o700 })
+  const dir = ensurePrivateDir(spoolDir)
+  if (!dir.ok) throw new Error(`the spool ${spoolDir} ${dir.reason}`)
   const file = path.join(spoolDir, spoolFileName(atMs, idempotencyId))
-  const tmp = path.join(spoolDir, `.${idempotencyId}.${process.pid}.tmp`)
-  const fd = fs.openSync(tmp, "w", 0o600)
-  try {
-    fs.writeSync(fd, json)
-    fs.fsyncSync(fd)
-  } finally {
-    fs.closeSync(fd)
-  }
-  fs.renameSync(tmp, file)
+  writePrivateAtomic(file, json, { fsync: true })
   return file
 }

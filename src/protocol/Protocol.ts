@@ -78,7 +78,9 @@ export const HookInputStatus = Schema.Literal(
   /** Input over the hook's size cap: read to its end, but only `head` kept. */
   "oversize",
   /** Stdin failed or stalled before its end (`head` keeps what was read). */
-  "unreadable"
+  "unreadable",
+  /** JSON nesting deeper than the hook accepts: kept as its beginning, as text (`head`). */
+  "too-deep"
 )
 export type HookInputStatus = typeof HookInputStatus.Type
 
@@ -206,6 +208,20 @@ export class FrameTooLarge extends Schema.TaggedError<FrameTooLarge>()("FrameToo
   }
 }
 
+/** A frame nesting arrays and objects deeper than the server accepts; it was not decoded. */
+export class FrameTooDeep extends Schema.TaggedError<FrameTooDeep>()("FrameTooDeep", { limit: Schema.Int }) {
+  override get message(): string {
+    return `frame nests deeper than ${this.limit} levels: refused`
+  }
+}
+
+/** The server is at one of its limits (connections, buffered bytes); the connection is closed. */
+export class Overloaded extends Schema.TaggedError<Overloaded>()("Overloaded", { reason: Schema.String }) {
+  override get message(): string {
+    return `the supervisor is overloaded: ${this.reason}`
+  }
+}
+
 /** The client speaks a protocol version the server does not. */
 export class UnsupportedProtocol extends Schema.TaggedError<UnsupportedProtocol>()("UnsupportedProtocol", {
   server: Schema.Int,
@@ -238,7 +254,7 @@ export class ProtocolViolation extends Schema.TaggedError<ProtocolViolation>()("
 }
 
 /** What any frame may be answered with, whatever its request: the frame itself was the problem. */
-export const FrameError = Schema.Union(BadFrame, FrameTooLarge, UnsupportedProtocol, ShuttingDown)
+export const FrameError = Schema.Union(BadFrame, FrameTooLarge, FrameTooDeep, Overloaded, UnsupportedProtocol, ShuttingDown)
 export type FrameError = typeof FrameError.Type
 
 /** What reaching the supervisor may fail with, on the client's side. */

@@ -1,11 +1,17 @@
 /**
- * The supervisor's Unix-socket server: newline-delimited JSON frames (see domain/Protocol.ts).
+ * The supervisor's Unix-socket server: newline-delimited JSON frames (see protocol/Protocol.ts).
  *
  * Every frame is bounded: a line longer than the limit is discarded up to its newline and answered
- * with FrameTooLarge. A line that is not JSON, or not a request, is answered with BadFrame. Neither
- * closes the connection or touches any other. Requests of one connection run concurrently (replies
- * carry the request's id); past `maxInFlight` unanswered requests the connection stops being read,
- * so a client that floods gets backpressure instead of growing the server's memory.
+ * with FrameTooLarge; a line nesting deeper than `maxFrameDepth` is answered with FrameTooDeep
+ * before it is decoded (decoding and error formatting recurse); a line that is not JSON, or not a
+ * request, is answered with BadFrame. None of these closes the connection or touches any other.
+ * Requests of one connection run concurrently (replies carry the request's id); past
+ * `maxInFlight` unanswered requests, or while the client does not read its replies, the connection
+ * stops being read, so a client that floods gets backpressure instead of growing the server's
+ * memory. Memory is bounded across clients too: at most `maxConnections` connections (another is
+ * answered Overloaded and closed), and at most `maxBufferedBytes` held across every connection's
+ * unfinished frame and requests in flight (the connection that would pass it is answered
+ * Overloaded and closed, never the others).
  */
 import * as fs from "node:fs"
 import * as net from "node:net"
@@ -13,6 +19,8 @@ import { Cause, Effect, Fiber, Option, ParseResult, Runtime, Schema, type Scope,
 import {
   BadFrame,
   type CallTag,
+  FrameTooDeep,
+  Overloaded,
   type ErrorOf,
   FrameError,
   FrameTooLarge,
@@ -26,6 +34,7 @@ import {
   WireError
 } from "./Protocol.js"
 import { SystemError } from "../domain/Failure.js"
+import { boundedText, parseJsonBounded } from "../lean/Json.js"
 
 /** One handler per request answered once, typed by the protocol's table. */
 export type Handlers<R> = {
@@ -68,8 +77,16 @@ const encodeWatchItem = Schema.encodeSync(Schema.asSchema(Requests.Watch.success
 export interface ServerOptions {
   readonly path: string
   readonly maxFrameBytes: number
+  readonly maxFrameDepth: number
   readonly maxInFlight: number
+  readonly maxConnections: number
+  readonly maxBufferedBytes: number
 }
+
+/** How much of its replies a client may leave unread before its connection stops being read. */
+const MAX_UNREAD_REPLY_BYTES = 1024 * 1024
+/** Longest reason a BadFrame carries (a decode error's text is cut to it). */
+const MAX_REASON_CHARS = 2000
 
 /** A running server. */
 export interface SocketServer {
@@ -105,50 +122,94 @@ export const serve = <R>(
       if (inFlightTotal === 0) for (const w of idleWaiters.splice(0)) w()
     }
 
+    /** Bytes held across every connection: unfinished frames and the lines of requests in flight. */
+    let bufferedTotal = 0
+
     const onConnection = (socket: net.Socket) => {
       if (!accepting) {
         socket.end(`${JSON.stringify({ id: null, error: encodeError(new ShuttingDown()) })}\n`)
+        return
+      }
+      if (sockets.size >= options.maxConnections) {
+        socket.end(`${JSON.stringify({ id: null, error: encodeError(new Overloaded({ reason: `${options.maxConnections} connections open (daemon.max_connections)` })) })}\n`)
         return
       }
       sockets.add(socket)
       const fibers = new Set<Fiber.RuntimeFiber<unknown, unknown>>()
       let pending: Array<Buffer> = []
       let pendingBytes = 0
+      let inFlightBytes = 0
       let discarding = false
       let inFlight = 0
       let closed = false
+      let writeBlocked = false
 
+      const resumeIfFree = () => {
+        if (!closed && inFlight < options.maxInFlight && !writeBlocked) socket.resume()
+      }
       const write = (frame: unknown): boolean => {
         if (closed) return true
-        return socket.write(`${JSON.stringify(frame)}\n`)
+        const flushed = socket.write(`${JSON.stringify(frame)}\n`)
+        if (!flushed && socket.writableLength > MAX_UNREAD_REPLY_BYTES && !writeBlocked) {
+          // The client does not read its replies: stop reading its requests until it does.
+          writeBlocked = true
+          socket.pause()
+          socket.once("drain", () => {
+            writeBlocked = false
+            resumeIfFree()
+          })
+        }
+        return flushed
+      }
+      /** Refuses this connection at a server-wide limit: says why, and closes it alone. */
+      const refuse = (reason: string) => {
+        write({ id: null, error: encodeError(new Overloaded({ reason })) })
+        release()
+        closed = true
+        socket.end()
+        socket.destroySoon()
+      }
+      /** Gives back what this connection holds of the server-wide byte budget. */
+      const release = () => {
+        bufferedTotal -= pendingBytes + inFlightBytes
+        pending = []
+        pendingBytes = 0
+        inFlightBytes = 0
       }
       const track = (fiber: Fiber.RuntimeFiber<unknown, unknown>) => {
         fibers.add(fiber)
         fiber.addObserver(() => fibers.delete(fiber))
       }
-      const started = () => {
+      const started = (bytes: number) => {
         inFlight++
         inFlightTotal++
+        inFlightBytes += bytes
         if (inFlight >= options.maxInFlight) socket.pause()
       }
-      const finished = () => {
+      const finished = (bytes: number) => {
         inFlight--
         inFlightTotal--
-        if (inFlight < options.maxInFlight && !closed) socket.resume()
+        if (!closed) {
+          inFlightBytes -= bytes
+          bufferedTotal -= bytes
+        }
+        resumeIfFree()
         settle()
       }
 
       const dispatch = (line: Buffer) => {
-        let json: unknown
-        try {
-          json = JSON.parse(line.toString("utf8"))
-        } catch (cause) {
-          write({ id: null, error: encodeError(new BadFrame({ reason: `not JSON: ${cause instanceof Error ? cause.message : String(cause)}` })) })
+        const parsed = parseJsonBounded(line.toString("utf8"), { maxDepth: options.maxFrameDepth })
+        if (!parsed.ok) {
+          write({
+            id: null,
+            error: encodeError(parsed.reason === "too-deep" ? new FrameTooDeep({ limit: options.maxFrameDepth }) : new BadFrame({ reason: `not JSON: ${parsed.message}` }))
+          })
           return
         }
+        const json = parsed.value
         const frame = decodeFrame(json, { errors: "first" })
         if (frame._tag === "Left") {
-          const reason = ParseResult.TreeFormatter.formatErrorSync(frame.left).split("\n").slice(0, 6).join("\n")
+          const reason = boundedText(ParseResult.TreeFormatter.formatErrorSync(frame.left).split("\n").slice(0, 6).join("\n"), MAX_REASON_CHARS)
           write({ id: idOf(json), error: encodeError(new BadFrame({ reason })) })
           return
         }
@@ -174,7 +235,12 @@ export const serve = <R>(
           track(runFork(watching))
           return
         }
-        started()
+        if (bufferedTotal + line.length > options.maxBufferedBytes) {
+          write({ id, error: encodeError(new Overloaded({ reason: `requests in flight hold ${bufferedTotal} bytes (daemon.max_buffered_bytes)` })) })
+          return
+        }
+        bufferedTotal += line.length
+        started(line.length)
         const encode = encodersOf(request._tag)
         const fiber = runFork(
           runHandler(handler.calls, request._tag, request).pipe(
@@ -195,13 +261,14 @@ export const serve = <R>(
                   }
                 })
             }),
-            Effect.ensuring(Effect.sync(finished))
+            Effect.ensuring(Effect.sync(() => finished(line.length)))
           )
         )
         track(fiber)
       }
 
       socket.on("data", (chunk: Buffer) => {
+        if (closed) return
         let start = 0
         for (let i = chunk.indexOf(NEWLINE); i !== -1; i = chunk.indexOf(NEWLINE, start)) {
           const piece = chunk.subarray(start, i)
@@ -211,6 +278,7 @@ export const serve = <R>(
             continue
           }
           const line = pending.length === 0 ? piece : Buffer.concat([...pending, piece])
+          bufferedTotal -= pendingBytes
           pending = []
           pendingBytes = 0
           if (line.length > options.maxFrameBytes) {
@@ -221,15 +289,19 @@ export const serve = <R>(
         }
         if (start < chunk.length && !discarding) {
           const rest = chunk.subarray(start)
-          pendingBytes += rest.length
-          if (pendingBytes > options.maxFrameBytes) {
+          if (pendingBytes + rest.length > options.maxFrameBytes) {
             // Too long already: drop it up to its newline, and say so once.
+            bufferedTotal -= pendingBytes
             pending = []
             pendingBytes = 0
             discarding = true
             write({ id: null, error: encodeError(new FrameTooLarge({ limit: options.maxFrameBytes })) })
+          } else if (bufferedTotal + rest.length > options.maxBufferedBytes) {
+            refuse(`unfinished frames hold ${bufferedTotal} bytes (daemon.max_buffered_bytes)`)
           } else {
             pending.push(Buffer.from(rest))
+            pendingBytes += rest.length
+            bufferedTotal += rest.length
           }
         }
       })
@@ -237,6 +309,7 @@ export const serve = <R>(
         // A peer that vanishes (EPIPE, ECONNRESET) only ends its own connection: "close" follows.
       })
       socket.on("close", () => {
+        if (!closed) release()
         closed = true
         sockets.delete(socket)
         for (const fiber of fibers) runFork(Fiber.interrupt(fiber))

@@ -21,7 +21,7 @@ import {
 } from "../protocol/Protocol.js"
 import { SessionLifecycle } from "./Lifecycle.js"
 
-const transportTags: ReadonlySet<string> = new Set(["SupervisorUnavailable", "ProtocolViolation", "BadFrame", "FrameTooLarge", "UnsupportedProtocol", "ShuttingDown"])
+const transportTags: ReadonlySet<string> = new Set(["SupervisorUnavailable", "ProtocolViolation", "BadFrame", "FrameTooLarge", "FrameTooDeep", "Overloaded", "UnsupportedProtocol", "ShuttingDown"])
 
 const isTransport = (error: { readonly _tag: string }): error is FrameError | TransportError => transportTags.has(error._tag)
 
@@ -32,7 +32,7 @@ const overWire =
     self.pipe(
       Effect.catchIf(isTransport, (error) =>
         Effect.fail(
-          error._tag === "SupervisorUnavailable" || error._tag === "ShuttingDown"
+          error._tag === "SupervisorUnavailable" || error._tag === "ShuttingDown" || error._tag === "Overloaded"
             ? new TransientError({ operation, message: error.message, code: error._tag })
             : new SystemError({ operation, message: error.message, code: error._tag })
         )

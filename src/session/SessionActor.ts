@@ -13,7 +13,7 @@
 import { Behavior, type Reply } from "../actor/index.js"
 import { Deferred, Effect, Either } from "effect"
 import { boundedPayload } from "../capture/Boundary.js"
-import { CaptureWriter } from "../capture/CaptureWriter.js"
+import { CaptureWriter, type SubmitError } from "../capture/CaptureWriter.js"
 import type { SessionHookEvent } from "../capture/HookIntake.js"
 import type { SessionNotFound, VersionConflict } from "../domain/Errors.js"
 import { type AppendOutcome, CapturedEvent } from "../domain/Event.js"
@@ -26,10 +26,10 @@ import type { StoreFailure } from "../store/StoreFailure.js"
 import { EventStore } from "../store/EventStore.js"
 
 /** The outcomes of a capture, once committed. */
-export type CaptureTicket = Deferred.Deferred<ReadonlyArray<AppendOutcome>, SessionNotFound | StoreFailure | ShuttingDown>
+export type CaptureTicket = Deferred.Deferred<ReadonlyArray<AppendOutcome>, SubmitError>
 
 /** What became of a hook event, once committed. */
-export type HookTicket = Deferred.Deferred<HookEventReply, SessionNotFound | StoreFailure | ShuttingDown>
+export type HookTicket = Deferred.Deferred<HookEventReply, SubmitError>
 
 /** The messages of a session actor. */
 export type SessionMessage =
@@ -56,7 +56,7 @@ type Services = CaptureWriter | SessionLifecycle | EventStore
 const transition = (id: SessionId, command: TransitionCommand, request: TransitionRequest) =>
   Effect.flatMap(SessionLifecycle, (lifecycle) => lifecycle.transition(id, command, request))
 
-type HookFailure = SessionNotFound | StoreFailure | ShuttingDown
+type HookFailure = SubmitError
 
 /** The session of a hook event, created by its first event when the agent may create sessions. */
 const sessionOf = (id: SessionId, hook: SessionHookEvent) =>

@@ -64,7 +64,7 @@ export interface Sessions {
    */
   readonly submitHook: (
     request: HookEvent
-  ) => Effect.Effect<Effect.Effect<HookEventReply, SessionNotFound | StoreFailure | ShuttingDown>, StoreFailure | ShuttingDown | AgentError>
+  ) => Effect.Effect<Effect.Effect<HookEventReply, SessionNotFound | StoreFailure | ShuttingDown | AgentError>, StoreFailure | ShuttingDown | AgentError>
 }
 
 /** Makes the live sessions; the registry lives as long as the scope. */

@@ -8,6 +8,7 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { type DaemonInfo, daemonInfoFile, readDaemonInfo as readLeanDaemonInfo } from "../lean/DaemonInfo.js"
+import { ensurePrivateDir } from "../lean/SafeFs.js"
 import { preferredSocketPath } from "../lean/SocketPath.js"
 import type { VaultPaths } from "./Vault.js"
 
@@ -23,6 +24,28 @@ export const socketPathFor = (paths: VaultPaths): string => {
   const hash = createHash("sha256").update(paths.dir).digest("hex").slice(0, 16)
   const uid = typeof process.getuid === "function" ? process.getuid() : 0
   return path.join(shortSocketDir(uid), `${hash}.sock`)
+}
+
+/** How many other short-socket directories are tried when the first is taken by someone else. */
+const SOCKET_DIR_ATTEMPTS = 8
+
+/**
+ * The socket the supervisor binds: the preferred path, or, when the vault's is too long, a short
+ * path in a directory of ours under the temp dir, created 0700 and checked without following links
+ * (owner our uid, mode exactly 0700). A directory another user planted there is never adopted or
+ * changed: the next name is tried (`myco-<uid>-1`, ...). Fails, saying why, when none is usable.
+ */
+export const claimSocketPath = (paths: VaultPaths): { readonly ok: true; readonly path: string } | { readonly ok: false; readonly reason: string } => {
+  const preferred = socketPathFor(paths)
+  if (path.dirname(preferred) === paths.run) return { ok: true, path: preferred }
+  const problems: Array<string> = []
+  for (let attempt = 0; attempt <= SOCKET_DIR_ATTEMPTS; attempt++) {
+    const dir = attempt === 0 ? path.dirname(preferred) : `${path.dirname(preferred)}-${attempt}`
+    const check = ensurePrivateDir(dir)
+    if (check.ok) return { ok: true, path: path.join(dir, path.basename(preferred)) }
+    problems.push(`${dir} ${check.reason}`)
+  }
+  return { ok: false, reason: problems.join("; ") }
 }
 
 /** The per-user directory for sockets whose vault path is too long. */

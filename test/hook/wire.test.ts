@@ -65,10 +65,17 @@ describe("hook arguments and input", () => {
   })
 
   it("describes input it cannot use instead of dropping it", () => {
-    expect(parseInput(Buffer.from("\uFEFF{\"a\":1}"), 10, "stdin")).toEqual({ input: { status: "ok", bytes: 10, from: "stdin" }, payload: { a: 1 } })
-    expect(parseInput(Buffer.from("  \n"), 3, "stdin").input.status).toBe("empty")
-    expect(parseInput(Buffer.from("{oops"), 5, "stdin")).toMatchObject({ input: { status: "not-json", head: "{oops" }, payload: null })
-    const big = parseInput(Buffer.alloc(10, 0x61), 9 * 1024 * 1024, "stdin")
+    expect(parseInput(Buffer.from("\uFEFF{\"a\":1}"), 10, "stdin", 126)).toEqual({ input: { status: "ok", bytes: 10, from: "stdin" }, payload: { a: 1 } })
+    expect(parseInput(Buffer.from("  \n"), 3, "stdin", 126).input.status).toBe("empty")
+    expect(parseInput(Buffer.from("{oops"), 5, "stdin", 126)).toMatchObject({ input: { status: "not-json", head: "{oops" }, payload: null })
+    const big = parseInput(Buffer.alloc(10, 0x61), 9 * 1024 * 1024, "stdin", 126)
     expect(big).toMatchObject({ input: { status: "oversize", bytes: 9 * 1024 * 1024 }, payload: null })
+    // Nested past the limit, at any depth from just past it to far past it: kept as text, never parsed.
+    for (const depth of [127, 3000, 100_000]) {
+      const deep = Buffer.from(`${"[".repeat(depth)}${"]".repeat(depth)}`)
+      expect(parseInput(deep, deep.length, "stdin", 126)).toMatchObject({ input: { status: "too-deep", bytes: deep.length }, payload: null })
+    }
+    const deepObject = Buffer.from(`{"session_id":"s-1","x":${"{\"a\":".repeat(200)}1${"}".repeat(200)}}`)
+    expect(parseInput(deepObject, deepObject.length, "stdin", 126)).toMatchObject({ input: { status: "too-deep", head: expect.stringContaining('"session_id":"s-1"') } })
   })
 })
