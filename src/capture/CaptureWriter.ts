@@ -168,6 +168,9 @@ export const layerCaptureWriter = (
 
       const takeGroup = Effect.gen(function* () {
         const first = yield* Queue.take(queue)
+        // Busy from the moment a submission is taken: a drain must not think the queue is done
+        // while this group waits for the event loop below.
+        yield* Ref.set(busy, true)
         // A commit runs synchronously (better-sqlite3) and blocks the event loop: let it read the
         // sockets once before gathering, so that the requests that arrived meanwhile join this
         // commit instead of each waiting for one of their own.

@@ -62,8 +62,9 @@ type HookFailure = SubmitError
 const sessionOf = (id: SessionId, hook: SessionHookEvent) =>
   Effect.gen(function* () {
     const lifecycle = yield* SessionLifecycle
-    const found = yield* Effect.option(Effect.catchTag(lifecycle.get(id), "SessionNotFound", () => Effect.fail(undefined)))
-    if (found._tag === "Some") return found.value
+    // Only "not found" means "create it": a store failure on this read is the caller's to see.
+    const found = yield* lifecycle.get(id).pipe(Effect.catchTag("SessionNotFound", () => Effect.succeed(undefined)))
+    if (found !== undefined) return found
     const created = yield* lifecycle
       .create({ agent: hook.agent, id, metadata: hook.metadata, reason: `first event: ${hook.hookEvent} hook`, actor: `agent:${hook.agent}` })
       .pipe(

@@ -49,7 +49,7 @@ describe("the wire protocol", () => {
     peer.send({ id: 4, request: { _tag: "Capture", events: [event("w-4", "ghost")] } })
     expect(await peer.next(4)).toMatchObject({ error: { _tag: "SessionNotFound", sessionId: "ghost" } })
     peer.send({ id: 5, request: { _tag: "Hello", protocol: 99, client: "test" } })
-    expect(await peer.next(5)).toMatchObject({ error: { _tag: "UnsupportedProtocol", server: 1, client: 99 } })
+    expect(await peer.next(5)).toMatchObject({ error: { _tag: "UnsupportedProtocol", server: PROTOCOL_VERSION, client: 99 } })
     peer.close()
   })
 

@@ -230,13 +230,16 @@ describe("hook without a supervisor", () => {
     fs.writeFileSync(path.join(spool, `${"1".repeat(15)}-garbage.json`), "{\"_tag\":\"HookEvent\"}")
     daemon = await startDaemon(project)
     await eventually(() => spooled(project).length === 0, 10_000, "the spool to be looked at")
-    expect(fs.readdirSync(path.join(spool, "rejected"))).toEqual([`${"1".repeat(15)}-garbage.json`])
+    const name = `${"1".repeat(15)}-garbage.json`
+    expect(fs.readdirSync(path.join(spool, "rejected")).sort()).toEqual([name, `${name}.reason.txt`])
+    // Beside it, why it was moved (the schema's complaint), never its content in the log.
+    expect(fs.readFileSync(path.join(spool, "rejected", `${name}.reason.txt`), "utf8")).toMatch(/moved aside .*garbage\.json: /)
   })
 
   it("gives up only without a vault, saying why on stderr, and still exits 0", async () => {
     const missing = await runHook(["Stop", "--agent", "claude-code", "--vault", path.join(project.dir, "nowhere")], "{}", opts())
     expect(missing).toMatchObject({ status: 0, stdout: "" })
-    expect(missing.stderr).toContain("does not exist")
+    expect(missing.stderr).toContain(`no vault at ${path.join(project.dir, "nowhere", ".myco")} (from --vault`)
     const outside = tempProject("myco-novault-")
     try {
       const none = await runHook(["Stop", "--agent", "claude-code"], "{}", { cwd: outside.dir, env: hookEnv(outside) })

@@ -4,6 +4,8 @@
  * (daemon/Daemon.ts) but over store/memory/, the sessions' tree started in the test's scope, and
  * hook-event requests built with the protocol's schema class from Claude Code's payload shape.
  */
+import * as fs from "node:fs"
+import * as path from "node:path"
 import { DateTime, Effect, Layer, type Scope } from "effect"
 import { Supervisor } from "../../src/actor/index.js"
 import { CaptureWriter, layerCaptureWriter } from "../../src/capture/CaptureWriter.js"
@@ -15,9 +17,10 @@ import { layerDirect, type SessionLifecycle } from "../../src/session/Lifecycle.
 import { makeSessions, type Sessions } from "../../src/session/Sessions.js"
 import { layerCommitObserver, layerWatchHub, type WatchHub } from "../../src/session/WatchHub.js"
 import type { EventStore } from "../../src/store/EventStore.js"
-import { layerStores, type MemoryState } from "../../src/store/memory/index.js"
+import { layerEventStore, layerMemoryState, layerRunStore, layerSessionStore, type MemoryState } from "../../src/store/memory/index.js"
 import type { RunStore } from "../../src/store/RunStore.js"
-import type { SessionStore } from "../../src/store/SessionStore.js"
+import { SessionStore } from "../../src/store/SessionStore.js"
+import { repoRoot } from "./cli.js"
 import { defaultConfig, type MycoConfig } from "../../src/vault/Config.js"
 import { vaultPaths } from "../../src/vault/Vault.js"
 import { configuredBoundary, VaultContext } from "../../src/vault/VaultContext.js"
@@ -37,16 +40,35 @@ export const testVault = (config: Partial<MycoConfig> = {}): VaultContext["Type"
 /** Every service the sessions' tree needs, on fresh memory stores (one build: one empty vault). */
 export type MemoryServices = SessionLifecycle | CaptureWriter | WatchHub | SessionStore | EventStore | RunStore | MemoryState | VaultContext
 
+/** Options of {@link layerMemoryServices}. */
+export interface MemoryServicesOptions {
+  readonly vault?: VaultContext["Type"]
+  readonly writer?: { readonly queueCapacity: number; readonly maxBatchEvents: number }
+  /**
+   * Every read of a session yields to other fibers a few times after reading, as a real store's
+   * I/O would: callers that are not serialised then interleave between their read and their write.
+   */
+  readonly yieldingReads?: boolean
+}
+
+const yieldSome = Effect.forEach([1, 2, 3], () => Effect.yieldNow(), { discard: true })
+
+/** The memory SessionStore whose reads yield after reading. */
+const layerYieldingSessionStore: Layer.Layer<SessionStore, never, MemoryState> = Layer.effect(
+  SessionStore,
+  Effect.map(SessionStore, (inner) => SessionStore.of({ ...inner, get: (id) => Effect.zipLeft(inner.get(id), yieldSome) }))
+).pipe(Layer.provide(layerSessionStore))
+
 /** The services of `myco run` over the memory stores, as daemon/Daemon.ts composes them. */
-export const layerMemoryServices = (
-  vault: VaultContext["Type"] = testVault(),
-  writer: { readonly queueCapacity: number; readonly maxBatchEvents: number } = { queueCapacity: 1024, maxBatchEvents: 2000 }
-): Layer.Layer<MemoryServices> =>
-  Layer.mergeAll(layerDirect, layerCaptureWriter(writer).pipe(Layer.provide(layerCommitObserver))).pipe(
-    Layer.provideMerge(layerWatchHub),
-    Layer.provideMerge(layerStores),
-    Layer.provideMerge(Layer.succeed(VaultContext, vault))
+export const layerMemoryServices = (options: MemoryServicesOptions = {}): Layer.Layer<MemoryServices> => {
+  const stores = Layer.mergeAll(options.yieldingReads === true ? layerYieldingSessionStore : layerSessionStore, layerEventStore, layerRunStore).pipe(
+    Layer.provideMerge(layerMemoryState)
   )
+  return Layer.mergeAll(
+    layerDirect,
+    layerCaptureWriter(options.writer ?? { queueCapacity: 1024, maxBatchEvents: 2000 }).pipe(Layer.provide(layerCommitObserver))
+  ).pipe(Layer.provideMerge(layerWatchHub), Layer.provideMerge(stores), Layer.provideMerge(Layer.succeed(VaultContext, options.vault ?? testVault())))
+}
 
 /**
  * Starts what `myco run` starts for sessions, in the current scope: the writer's commit loop, the
@@ -65,7 +87,19 @@ export const startSessionsTree: Effect.Effect<Sessions, unknown, MemoryServices 
 /** A time, in epoch milliseconds, around which tests set the TestClock and date their events. */
 export const T0 = Date.UTC(2026, 0, 15, 9, 0, 0)
 
-/** A Claude Code hook invocation, as the hook binary delivers it. */
+const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
+
+/** A recorded Claude Code payload of test/fixtures/agents/claude-code/ (e.g. "SessionStart.resume"). */
+export const claudeFixture = (name: string): Record<string, unknown> => {
+  const parsed: unknown = JSON.parse(fs.readFileSync(path.join(repoRoot, "test", "fixtures", "agents", "claude-code", `${name}.json`), "utf8"))
+  if (!isRecord(parsed)) throw new Error(`fixture ${name} is not a JSON object`)
+  return parsed
+}
+
+/**
+ * A Claude Code hook invocation, as the hook binary delivers it: the payload is `fields` (a
+ * recorded fixture, say) with the session, working directory and event name of this test.
+ */
 export const claudeHook = (options: {
   /** The hook's idempotency id (unique per invocation, kept by a replay). */
   readonly id: string
@@ -78,13 +112,14 @@ export const claudeHook = (options: {
   readonly fields?: Record<string, unknown>
   readonly agent?: string
 }): HookEvent => {
+  const { session_id: _session, transcript_path: _transcript, ...fields } = options.fields ?? {}
   const payload: Record<string, unknown> = {
+    ...fields,
     ...(options.session === null
       ? {}
       : { session_id: options.session, transcript_path: `/home/dev/.claude/projects/-project/${options.session}.jsonl` }),
     cwd: PROJECT_ROOT,
-    hook_event_name: options.event,
-    ...options.fields
+    hook_event_name: options.event
   }
   return new HookEvent({
     idempotencyId: IdempotencyId.make(options.id),
