@@ -37,6 +37,8 @@ for (const bin of binaries) {
     // better-sqlite3's JavaScript is bundled, so that it is code-cached with the rest; only its
     // native addon is loaded from node_modules at run time (scripts/sqlite-addon.cjs).
     alias: { bindings: "./scripts/sqlite-addon.cjs" },
+    // Prefer packages' ES module builds: some UMD builds (jsonc-parser's) require their parts at run time.
+    mainFields: ["module", "main"],
     define: { __MYCO_VERSION__: JSON.stringify(pkg.version) },
     logLevel: "warning"
   })
