@@ -84,7 +84,7 @@ export interface ServerOptions {
 }
 
 /** How much of its replies a client may leave unread before its connection stops being read. */
-const MAX_UNREAD_REPLY_BYTES = 1024 * 1024
+const MAX_UNREAD_REPLY_BYTES = 64 * 1024
 /** Longest reason a BadFrame carries (a decode error's text is cut to it). */
 const MAX_REASON_CHARS = 2000
 
@@ -144,8 +144,19 @@ export const serve = <R>(
       let closed = false
       let writeBlocked = false
 
+      /** Bytes received but not yet looked at, kept while the connection is paused. */
+      let backlog: Buffer | undefined
+      const paused = () => writeBlocked || inFlight >= options.maxInFlight
       const resumeIfFree = () => {
-        if (!closed && inFlight < options.maxInFlight && !writeBlocked) socket.resume()
+        if (closed || paused()) return
+        if (backlog !== undefined) {
+          const held = backlog
+          backlog = undefined
+          bufferedTotal -= held.length
+          consume(held)
+          if (closed || paused()) return
+        }
+        socket.resume()
       }
       const write = (frame: unknown): boolean => {
         if (closed) return true
@@ -171,7 +182,8 @@ export const serve = <R>(
       }
       /** Gives back what this connection holds of the server-wide byte budget. */
       const release = () => {
-        bufferedTotal -= pendingBytes + inFlightBytes
+        bufferedTotal -= pendingBytes + inFlightBytes + (backlog?.length ?? 0)
+        backlog = undefined
         pending = []
         pendingBytes = 0
         inFlightBytes = 0
@@ -267,10 +279,19 @@ export const serve = <R>(
         track(fiber)
       }
 
-      socket.on("data", (chunk: Buffer) => {
-        if (closed) return
+      /**
+       * Handles the complete lines of `chunk` and keeps its unfinished end; once the connection is
+       * paused (too many requests in flight, or replies unread), the rest of the chunk waits, as
+       * received, until it is resumed: a client's replies never pile up faster than it reads them.
+       */
+      function consume(chunk: Buffer): void {
         let start = 0
         for (let i = chunk.indexOf(NEWLINE); i !== -1; i = chunk.indexOf(NEWLINE, start)) {
+          if (paused()) {
+            backlog = Buffer.from(chunk.subarray(start))
+            bufferedTotal += backlog.length
+            return
+          }
           const piece = chunk.subarray(start, i)
           start = i + 1
           if (discarding) {
@@ -304,6 +325,16 @@ export const serve = <R>(
             bufferedTotal += rest.length
           }
         }
+      }
+      socket.on("data", (chunk: Buffer) => {
+        if (closed) return
+        if (backlog !== undefined) {
+          // Arrived while pausing: it goes behind what waits.
+          bufferedTotal += chunk.length
+          backlog = Buffer.concat([backlog, chunk])
+          return
+        }
+        consume(chunk)
       })
       socket.on("error", () => {
         // A peer that vanishes (EPIPE, ECONNRESET) only ends its own connection: "close" follows.
