@@ -16,6 +16,7 @@ import * as net from "node:net"
 import * as path from "node:path"
 import { replyFor } from "../agents/index.js"
 import { DEFAULT_MAX_FRAME_BYTES, DEFAULT_MAX_FRAME_DEPTH, readDaemonInfo } from "../lean/DaemonInfo.js"
+import { redactPayload, redactSecrets } from "../lean/Boundary.js"
 import { AGENT_NAME_PATTERN, MAX_EVENT_NAME_LENGTH } from "../lean/Names.js"
 import { preferredSocketPath } from "../lean/SocketPath.js"
 import { locateVault, VAULT_ENV } from "../lean/VaultLocation.js"
@@ -215,6 +216,9 @@ export const runHook = async (argv: ReadonlyArray<string>): Promise<void> => {
     return
   }
   const idempotencyId = newIdempotencyId()
+  // Secrets never leave the hook: redacted before the event is sent or spooled.
+  const { payload } = redactPayload(read.payload)
+  const input = read.input.head === undefined ? read.input : { ...read.input, head: redactSecrets(read.input.head).text }
   const event: HookEventWire = {
     _tag: "HookEvent",
     idempotencyId,
@@ -222,8 +226,8 @@ export const runHook = async (argv: ReadonlyArray<string>): Promise<void> => {
     event: args.event,
     at: new Date(startedAtMs).toISOString(),
     cwd: process.cwd(),
-    input: read.input,
-    payload: read.payload
+    input,
+    payload
   }
   const frame = encodeHookFrame(event)
   const spool = () => {

@@ -12,7 +12,7 @@
  */
 import { Behavior, type Reply } from "../actor/index.js"
 import { Deferred, Effect, Either } from "effect"
-import { boundedPayload } from "../capture/Boundary.js"
+import { boundedPayload } from "../lean/Boundary.js"
 import { CaptureWriter, type SubmitError } from "../capture/CaptureWriter.js"
 import type { SessionHookEvent } from "../capture/HookIntake.js"
 import type { SessionNotFound, VersionConflict } from "../domain/Errors.js"

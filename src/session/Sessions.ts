@@ -8,7 +8,7 @@
  */
 import { ChildSpec, type DynamicSupervisor, Registry, Supervisor } from "../actor/index.js"
 import { Deferred, type Duration, Effect, Exit, Scope } from "effect"
-import { boundedPayload } from "../capture/Boundary.js"
+import { boundedPayload } from "../lean/Boundary.js"
 import { CaptureWriter } from "../capture/CaptureWriter.js"
 import { prepareHookEvent } from "../capture/HookIntake.js"
 import type { SessionNotFound, VersionConflict } from "../domain/Errors.js"

@@ -6,48 +6,34 @@
  *   kept), or the reference is dropped, per `outsideScope`;
  * - exclusions: a path matching one of `excludePaths` (e.g. `.env`, `*.pem`, `id_*`) keeps its
  *   name but never its content;
- * - secrets: cloud and VCS tokens, private key blocks, bearer tokens and password assignments are
- *   replaced by `[REDACTED:<rule>]`, and each redaction is recorded;
+ * - secrets: provider tokens, private keys, auth headers, URL credentials, secret-named
+ *   assignments and fields (lean/Secrets.ts) are replaced by `[REDACTED:<rule>]`, in values and in
+ *   object keys, and each redaction is recorded;
  * - size: a string longer than `maxFieldBytes` is cut with a marker and its original size; an
  *   event still larger than `maxEventBytes` keeps only its shape.
  *
  * Every change made is reported, so that the stored event says what was withheld and why.
+ *
+ * Effect-free: the hook applies the same redaction before it writes anything (spool included),
+ * and the supervisor applies the whole boundary before it stores.
  */
 import * as path from "node:path"
-import type { CaptureBoundary } from "../domain/Session.js"
+import { redactKeyedValue, redactSecrets } from "./Secrets.js"
 
-/** One secret pattern. */
-interface SecretRule {
-  readonly name: string
-  readonly pattern: RegExp
+/**
+ * The boundary an event is stored under: the session's (domain/Session.ts `CaptureBoundary`, of
+ * the same shape), or the vault's configured one for events that name no session.
+ */
+export interface BoundarySettings {
+  readonly root: string
+  readonly outsideScope: "record" | "drop"
+  readonly excludePaths: ReadonlyArray<string>
+  readonly redactSecrets: boolean
+  readonly maxFieldBytes: number
+  readonly maxEventBytes: number
 }
 
-/** The secret patterns, most specific first. Each is global so that every occurrence is replaced. */
-export const SECRET_RULES: ReadonlyArray<SecretRule> = [
-  {
-    name: "private-key",
-    pattern: /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----[\s\S]*?-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----/g
-  },
-  { name: "aws-access-key-id", pattern: /\b(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\b/g },
-  {
-    name: "aws-secret-access-key",
-    pattern: /(?<=aws_secret_access_key["']?\s*[:=]\s*["']?)[A-Za-z0-9/+=]{40}(?![A-Za-z0-9/+=])/gi
-  },
-  { name: "github-token", pattern: /\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})\b/g },
-  { name: "gitlab-token", pattern: /\bglpat-[A-Za-z0-9_-]{20,}\b/g },
-  { name: "slack-token", pattern: /\bxox[abposr]-[A-Za-z0-9-]{10,}\b/g },
-  { name: "api-key", pattern: /\bsk-(?:ant-|proj-|live-|test-)?[A-Za-z0-9_-]{20,}\b/g },
-  { name: "google-api-key", pattern: /\bAIza[0-9A-Za-z_-]{35}\b/g },
-  { name: "jwt", pattern: /\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\b/g },
-  { name: "bearer-token", pattern: /(?<=\b[Bb]earer\s+)[A-Za-z0-9._~+/-]{16,}=*/g },
-  {
-    // No word boundary before the name: DATABASE_PASSWORD=... and db.password: ... count too.
-    // A value a more specific rule already redacted is left as that rule's marker.
-    name: "password-assignment",
-    pattern:
-      /(?<=(?:password|passwd|pwd|secret|api_key|apikey|access_token|auth_token)["']?\s*[:=]\s*["']?)(?!\[REDACTED:)[^\s"'`,;]{4,}/gi
-  }
-]
+export { redactSecrets }
 
 /** What the boundary did to one event. */
 export interface BoundaryReport {
@@ -57,19 +43,6 @@ export interface BoundaryReport {
   readonly outsideScope: ReadonlyArray<{ readonly path: string; readonly file: string }>
   /** Set when the whole payload was replaced because it stayed larger than maxEventBytes. */
   readonly oversized: { readonly originalBytes: number } | null
-}
-
-/** Replaces every secret in `text`; returns the text and the rules that matched, in order. */
-export const redactSecrets = (text: string): { readonly text: string; readonly rules: ReadonlyArray<string> } => {
-  const rules: Array<string> = []
-  let out = text
-  for (const rule of SECRET_RULES) {
-    out = out.replace(rule.pattern, () => {
-      rules.push(rule.name)
-      return `[REDACTED:${rule.name}]`
-    })
-  }
-  return { text: out, rules }
 }
 
 /** Converts a glob (`*`, `**`, `?`) to an anchored regular expression. */
@@ -136,7 +109,7 @@ const truncate = (text: string, max: number): string => {
 
 /** Applies the boundary to an event's payload. Returns the payload to store and what was done. */
 export const applyBoundary = (
-  boundary: CaptureBoundary,
+  boundary: BoundarySettings,
   payload: unknown
 ): { readonly payload: unknown; readonly report: BoundaryReport } => {
   const redactions: Array<{ path: string; rule: string }> = []
@@ -144,10 +117,10 @@ export const applyBoundary = (
   const excluded: Array<{ path: string; file: string; glob: string }> = []
   const outsideScope: Array<{ path: string; file: string }> = []
 
-  const visitString = (value: string, at: string): string => {
+  const visitString = (value: string, at: string, key?: string): string => {
     let text = value
     if (boundary.redactSecrets) {
-      const redacted = redactSecrets(text)
+      const redacted = key === undefined ? redactSecrets(text) : redactKeyedValue(key, text)
       for (const rule of redacted.rules) redactions.push({ path: at, rule })
       text = redacted.text
     }
@@ -156,6 +129,12 @@ export const applyBoundary = (
       text = truncate(text, boundary.maxFieldBytes)
     }
     return text
+  }
+
+  const redactKey = (key: string, at: string): string => {
+    const redacted = redactSecrets(key)
+    for (const rule of redacted.rules) redactions.push({ path: at, rule })
+    return redacted.text
   }
 
   const visit = (value: unknown, at: string): unknown => {
@@ -181,13 +160,16 @@ export const applyBoundary = (
         }
       }
     }
-    const out: Record<string, unknown> = {}
+    // Built with fromEntries, not assignment, so that a key named `__proto__` stays a key.
+    const out: Array<[string, unknown]> = []
     for (const [key, v] of entries) {
       const where = at === "" ? key : `${at}.${key}`
       if (drop && (PATH_KEYS.has(key) || CONTENT_KEYS.has(key))) continue
-      out[key] = withhold !== undefined && CONTENT_KEYS.has(key) ? withhold : visit(v, where)
+      // A secret used as a key is redacted as a key: the stored object never names it.
+      const safeKey = boundary.redactSecrets ? redactKey(key, where) : key
+      out.push([safeKey, withhold !== undefined && CONTENT_KEYS.has(key) ? withhold : typeof v === "string" ? visitString(v, where, key) : visit(v, where)])
     }
-    return out
+    return Object.fromEntries(out)
   }
 
   const bounded = visit(payload, "")
@@ -208,10 +190,33 @@ export const boundaryTouched = (report: BoundaryReport): boolean =>
  * The payload to store: bounded, and, when the boundary changed anything, carrying its report under
  * `boundary`, so that the stored event says what was withheld and why.
  */
-export const boundedPayload = (boundary: CaptureBoundary, payload: unknown): unknown => {
+export const boundedPayload = (boundary: BoundarySettings, payload: unknown): unknown => {
   const bounded = applyBoundary(boundary, payload)
   if (!boundaryTouched(bounded.report)) return bounded.payload
   return typeof bounded.payload === "object" && bounded.payload !== null && !Array.isArray(bounded.payload)
     ? { ...bounded.payload, boundary: bounded.report }
     : { value: bounded.payload, boundary: bounded.report }
+}
+
+/**
+ * What the hook does before anything leaves it (socket or spool): the secrets of `payload`
+ * redacted, in values and keys, by the same rules as the boundary. Paths, exclusions and sizes
+ * are the supervisor's to apply, with the session's boundary; what is redacted here stays
+ * redacted there (redaction is idempotent). Returns the payload and how many secrets it held.
+ */
+export const redactPayload = (payload: unknown): { readonly payload: unknown; readonly redactions: number } => {
+  let redactions = 0
+  const text = (value: string, key?: string): string => {
+    const redacted = key === undefined ? redactSecrets(value) : redactKeyedValue(key, value)
+    redactions += redacted.rules.length
+    return redacted.text
+  }
+  const visit = (value: unknown): unknown => {
+    if (typeof value === "string") return text(value)
+    if (Array.isArray(value)) return value.map(visit)
+    if (typeof value !== "object" || value === null) return value
+    return Object.fromEntries(Object.entries(value).map(([key, v]) => [text(key), typeof v === "string" ? text(v, key) : visit(v)]))
+  }
+  const out = visit(payload)
+  return { payload: out, redactions }
 }
