@@ -16,7 +16,6 @@ import * as net from "node:net"
 import * as path from "node:path"
 import { replyFor } from "../agents/index.js"
 import { DEFAULT_MAX_FRAME_BYTES, DEFAULT_MAX_FRAME_DEPTH, readDaemonInfo } from "../lean/DaemonInfo.js"
-import { redactPayload, redactSecrets } from "../lean/Boundary.js"
 import { AGENT_NAME_PATTERN, MAX_EVENT_NAME_LENGTH } from "../lean/Names.js"
 import { preferredSocketPath } from "../lean/SocketPath.js"
 import { locateVault, VAULT_ENV } from "../lean/VaultLocation.js"
@@ -216,9 +215,6 @@ export const runHook = async (argv: ReadonlyArray<string>): Promise<void> => {
     return
   }
   const idempotencyId = newIdempotencyId()
-  // Secrets never leave the hook: redacted before the event is sent or spooled.
-  const { payload } = redactPayload(read.payload)
-  const input = read.input.head === undefined ? read.input : { ...read.input, head: redactSecrets(read.input.head).text }
   const event: HookEventWire = {
     _tag: "HookEvent",
     idempotencyId,
@@ -226,13 +222,24 @@ export const runHook = async (argv: ReadonlyArray<string>): Promise<void> => {
     event: args.event,
     at: new Date(startedAtMs).toISOString(),
     cwd: process.cwd(),
-    input,
-    payload
+    input: read.input,
+    payload: read.payload
   }
   const frame = encodeHookFrame(event)
-  const spool = () => {
+  /**
+   * Spools the event with its secrets redacted first: nothing unredacted is ever written to disk.
+   * (Sent live, it goes over the vault owner's private socket to the supervisor, which redacts
+   * before it stores.) The redaction rules are loaded only here, off the usual path.
+   */
+  const spool = async () => {
     try {
-      spoolEvent(path.join(vault.dir, "spool"), startedAtMs, idempotencyId, JSON.stringify(event))
+      const { redactPayload, redactSecrets } = await import("../lean/Boundary.js")
+      const redacted: HookEventWire = {
+        ...event,
+        input: event.input.head === undefined ? event.input : { ...event.input, head: redactSecrets(event.input.head).text },
+        payload: redactPayload(event.payload).payload
+      }
+      spoolEvent(path.join(vault.dir, "spool"), startedAtMs, idempotencyId, JSON.stringify(redacted))
     } catch (error) {
       warn(`event not recorded: cannot write the spool of ${vault.dir}: ${error instanceof Error ? error.message : String(error)}`)
     }
@@ -240,8 +247,7 @@ export const runHook = async (argv: ReadonlyArray<string>): Promise<void> => {
   // An agent that gives up on the hook (its timeout, its own exit) terminates it: the event is
   // spooled before going, whether or not the supervisor had it already (a replay is harmless).
   const onSignal = () => {
-    spool()
-    process.exit(0)
+    void spool().finally(() => process.exit(0))
   }
   for (const signal of TERMINATING_SIGNALS) process.once(signal, onSignal)
   const timeout = Number(process.env["MYCO_HOOK_TIMEOUT_MS"] ?? DEFAULT_TIMEOUT_MS)
@@ -250,7 +256,7 @@ export const runHook = async (argv: ReadonlyArray<string>): Promise<void> => {
       ? { _tag: "Spool", reason: "too large for one frame", supervisorDown: false }
       : await deliver(supervisor.socket, vault.dir, frame, Number.isFinite(timeout) && timeout > 0 ? timeout : DEFAULT_TIMEOUT_MS)
   if (delivery._tag === "Spool") {
-    spool()
+    await spool()
     if (delivery.supervisorDown) {
       try {
         await startSupervisor(vault.dir)
