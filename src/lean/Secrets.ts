@@ -4,22 +4,31 @@
  * `[REDACTED:<rule>]`. It replaces the short rule list of src/capture/Boundary.ts with rule
  * families at least as broad as gitleaks' and detect-secrets' (our own patterns, not theirs):
  *
- * - self-identifying tokens (a vendor prefix and a fixed alphabet: `ghp_`, `xoxb-`, `sk_live_`,
- *   `AKIA`, `AIza`, `npm_`, `hvs.`, JWTs, PEM and PGP private key blocks...), found anywhere;
- * - credentials in a place that says what they are: `Authorization:` and `X-Api-Key:` headers,
- *   the password of a URL's userinfo, `--password X` flags, `<password>` elements, and the value
- *   of a secret-named key in env files, shell, YAML, TOML, JSON, INI and code (`isSecretKeyName`);
- * - high-entropy values of other `*_key` names.
+ * - self-identifying tokens, found anywhere: a vendor prefix and a fixed alphabet (AWS, GitHub,
+ *   GitLab, Slack, Stripe, OpenAI, Anthropic, Google, Azure, Twilio, SendGrid, npm, PyPI, Docker,
+ *   Heroku, DigitalOcean, Shopify, Square, Mailgun, Vault, Databricks and thirty more), JWTs, PEM
+ *   and PGP private key blocks (with or without their END line) and their base64;
+ * - credentials in a place that says what they are: `Authorization:`, `X-Api-Key:` and cookie
+ *   headers, a URL's userinfo password, `--password X` and `-u user:pass` flags, `mysql -pX`,
+ *   `.netrc`, SQL `PASSWORD '...'`, `<password>` elements, and the value of a secret-named key
+ *   (`isSecretKeyName`) in env files, shell, YAML, TOML, JSON, INI, properties and code;
+ * - random-looking values of other `*_key` names (`MAPBOX_KEY=...`).
  *
- * What is not a secret stays byte for byte: hashes, UUIDs, integrity strings, public keys,
- * variable references (`$TOKEN`, `${{ secrets.X }}`, `process.env.X`, `getToken()`), placeholders
- * (`****`, `<your-api-key>`, `xxx`, `changeme`: a well-known default is not a secret worth
- * hiding, and docs are full of them) and prose.
+ * What is not a secret stays byte for byte: hashes, UUIDs, integrity strings, public keys and
+ * certificates, Stripe's publishable `pk_` keys, variable references (`$TOKEN`, `${{ secrets.X }}`,
+ * `process.env.X`, `getToken()`, `token = element`), placeholders (`****`, `<your-api-key>`, `xxx`,
+ * `changeme`, `test-key`: well-known stand-ins are no secret, and docs are full of them), names
+ * (`"access_token"`, enum-like `"EOF"`), labels and prose.
+ *
+ * Not covered, by decision: credentials passed by position (`HTTPBasicAuth('u', 'pw')`), YAML
+ * block scalars (`password: |`), multi-word bare YAML values (`password: two words`, which reads
+ * as prose), bare values with nothing to say what they are (a legacy Heroku key is just a UUID),
+ * and short or plain-word values under ambiguous names (`auth=github`, `pass: hunter`).
  *
  * It imports nothing, not even Node's modules: it is bundled into the hook binary, which must
  * start in milliseconds. Every pattern runs in linear time: quantifiers are bounded, no repetition
- * is ambiguous, and context (what comes after a key, where a key block ends) is read by plain code
- * rather than by backtracking. A marker is never matched again, so redaction is idempotent.
+ * is ambiguous, and context (the key before a separator, what follows a value, where a key block
+ * ends) is read by plain code rather than by backtracking. A marker is never matched again.
  */
 
 /** One secret pattern: its name (used in the marker `[REDACTED:<name>]`) and a global regex. */
@@ -67,7 +76,7 @@ const LAST_NOT = set(
 )
 /** A first word that makes a name a flag or an action: `no_password`, `use_token`, `getPassword`. */
 const FIRST_NOT = set(
-  "no non not is has have use using uses enable enabled disable disabled require required requires show hide min max num total with allow allowed skip should can need needs validate check verify forgot get set fetch load read on handle toggle count last"
+  "no non not is has have unexpected expected invalid missing unknown bad use using uses enable enabled disable disabled require required requires show hide min max num total with allow allowed skip should can need needs validate check verify forgot get set fetch load read on handle toggle count last"
 )
 /** Names whose only secret word is ambiguous (`auth=ok`): their value must look like a credential. */
 const AMBIGUOUS = set("auth pass credentials creds")
@@ -92,9 +101,10 @@ const secretWord = (w: string, prev: string | undefined, count: number): boolean
  * Whether a key (a JSON object key, a variable, a flag or header name) names a secret, so that
  * its value is one whatever it looks like: `password`, `passwd`, `client_secret`, `api_key`,
  * `apiKey`, `SecretAccessKey`, `_authToken`, `X-Api-Key`, `DATABASE_PASSWORD`, `credentials`...
- * Case-insensitive; the name is split into its snake, kebab, dot and camelCase words. A name
- * about a secret rather than holding one is not: `password_length`, `token_ttl`, `secretName`,
- * `AWS_ACCESS_KEY_ID`, `max_tokens`, `csrf_token`, `next_page_token`, `primary_key`.
+ * Case-insensitive; the name (of a dotted one, `spring.datasource.password`, its last part) is
+ * split into its snake, kebab and camelCase words. A name about a secret rather than holding one
+ * is not: `password_length`, `token_ttl`, `secretName`, `AWS_ACCESS_KEY_ID`, `max_tokens`,
+ * `csrf_token`, `next_page_token`, `primary_key`, `getPassword`.
  */
 export const isSecretKeyName = (key: string): boolean => {
   if (!HINT.test(key)) return false
@@ -147,9 +157,6 @@ const PATH = /^(?:~|\.{1,2})?\/[\w.@%+/-]*$|^[A-Za-z]:\\|^[\w.-]+(?:\/[\w.-]+)+\
 const VERSION = /^[~^<>=v]*\d+(?:\.\d+){1,3}(?:[-+][\w.-]+)?$|^(?:workspace|npm|file|link|github|git\+\w+):/
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 const CHAIN = /^[A-Za-z_$][\w$]*(?:[?!]?\.[A-Za-z_$][\w$]*)+$/
-const CODE_OBJECTS = set(
-  "process env environ os config conf cfg configuration settings options opts args argv params props this self secrets vars var local locals data module import window ctx context req request res response app values credentials creds auth session user system deno bun github inputs steps needs matrix runner jobs item node parameters spec target source client state store global globalthis kwargs payload body form field fields obj record row entry it"
-)
 const SECRET_WORD_IN_TEXT = /\b(?:password|passphrase|token|secret|key|credentials?)\b/i
 
 const REPEATED = /^(.)\1+$/
@@ -266,11 +273,21 @@ interface Context {
   readonly strong: boolean
   /** `"key": value`: a bare identifier is then a variable, as in `{"password": password}`. */
   readonly quotedKey: boolean
-  /** `f(password=pw)`: a bare identifier is then a variable. */
+  /** `f(password=pw)` or `token = element` (code, or TOML, whose strings are quoted): a bare identifier is then a variable. */
   readonly kwarg: boolean
   readonly ambiguous: boolean
   /** `KEY=value` at the start of a line (.env): a bare value runs to the end of the line. */
   readonly lineStart?: boolean
+}
+
+/**
+ * A secret's span, past the 4096 characters its value was judged on: a redaction that stopped
+ * there would leave the rest of the secret, and make a new key of it (`...thToken=`).
+ */
+const whole = (text: string, v: Value, end: number): Span => {
+  let k = end
+  if (k - v.start >= 4096) while (k < text.length && (v.quote === "" ? !isDelimiter(text, k) : text[k] !== v.quote && text[k] !== "\n")) k++
+  return [v.start, k]
 }
 
 /** The secret in the value of a secret-named key, unless it is code, a reference or a placeholder. */
@@ -288,19 +305,22 @@ const secretSpan = (text: string, v: Value, ctx: Context): Span | undefined => {
   if (v.quote !== "") {
     if (value !== value.trim() || (!v.closed && !ctx.strong) || (isName && isSecretKeyName(value))) return undefined
     // In code (`token = "EOF"`, `pass: "overEvery"`), a short or capitalised word is a name or an enum.
-    if (!ctx.strong && (value.length < 3 || (/^[A-Za-z]+$/.test(value) && /[A-Z]/.test(value)))) return undefined
+    if (!ctx.strong && (value.length < 3 || (/^[^A-Za-z0-9\s]?[A-Za-z]+$/.test(value) && /[A-Z]/.test(value)))) return undefined
     // A label ("Enter your password"), a command ("vitest run test/auth") or a template ("Bearer
     // ${token}") is not a secret either; a passphrase ("correct horse battery staple") is.
     if (/\s/.test(value) && (SECRET_WORD_IN_TEXT.test(value) || /(?:^|\s)-|\/|^(?:\S+\s+){8}\S/.test(value))) return undefined
-    return /\$\{|\{\{|#\{|%\(|\{\w*\}/.test(value) || (v.quote === "`" && value.includes("$")) ? undefined : [v.start, end]
+    // A sentence ("Jeton inattendu."), or "Bearer your_token": a scheme and a placeholder.
+    if (/^[\p{L}'’,-]+(?:\s+[\p{L}'’,-]+)+[.!?:…]$/u.test(value)) return undefined
+    if (isPlaceholder(value.slice(Math.max(value.lastIndexOf(" "), value.lastIndexOf("\t")) + 1))) return undefined
+    return /\$\{|\{\{|#\{|%\(|\{\w*\}/.test(value) || (v.quote === "`" && value.includes("$")) ? undefined : whole(text, v, end)
   }
   const next = text[end] ?? ""
   if (value.length < 2 || (next !== "" && "([<{".includes(next)) || (next === ">" && value.endsWith("="))) return undefined
   if (/^[$@!*&%:=~?^.+-]/.test(value) || /^[A-Z]\w*!$/.test(value)) return undefined
-  if ((value.match(MEMBER) ?? []).some(isCodeChain)) return undefined
+  if (value.length <= 512 && (value.match(MEMBER) ?? []).some(isCodeChain)) return undefined
   // A short name is a variable (`=fe` in minified code), as is a name in code or named after a secret.
   if (isName && (value.length < 4 || ctx.quotedKey || ctx.kwarg || isSecretKeyName(value))) return undefined
-  return ctx.strong || atLineEnd(text, end) ? [v.start, end] : undefined
+  return ctx.strong || atLineEnd(text, end) ? whole(text, v, end) : undefined
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -418,7 +438,7 @@ const assignment =
       // A header of curl's (`-H "token: X"`) is as strong as `KEY=X`.
       strong: key.quoted || (key.tight && (m[1] === "=" || m[1] === ":=")) || /(?:-H|--header)[ \t]+["']$/.test(before),
       quotedKey: key.quoted,
-      kwarg: /[(,][ \t]*$/.test(before),
+      kwarg: /[(,][ \t]*$/.test(before) || (!key.tight && m[1] !== ":"),
       ambiguous: isAmbiguous(ws),
       lineStart: /(?:\n|\\n)[ \t]*(?:export[ \t]+)?$/.test(before) || (key.start <= 40 && /^[ \t]*(?:export[ \t]+)?$/.test(before))
     }
@@ -438,7 +458,8 @@ const flagSecret = (m: RegExpExecArray, text: string): Span | undefined => {
     // Not docker's `-u node:node` (a user and a group).
     const colon = value.indexOf(":")
     const [user, pass] = [value.slice(0, colon), value.slice(colon + 1)]
-    const line = text.slice(Math.max(0, text.lastIndexOf("\n", m.index) + 1, m.index - 200), m.index)
+    const before = text.slice(Math.max(0, m.index - 200), m.index)
+    const line = before.slice(before.lastIndexOf("\n") + 1)
     if (colon <= 0 || isPlaceholder(pass) || pass === user || /^\d+$/.test(pass) || /\b(?:docker|podman|nerdctl|kubectl|chown|ps|sudo|su|runuser)\b/.test(line)) return undefined
     return [v.start + colon + 1, v.end]
   }
@@ -476,7 +497,7 @@ const authorizationSecret = (m: RegExpExecArray, text: string): Span | undefined
   const raw = text.slice(v.start, v.end)
   const from = v.start + Math.max(raw.lastIndexOf(" "), raw.lastIndexOf("\t")) + 1
   const value = text.slice(from, v.end)
-  return !isPlaceholder(value) && looksLikeCredential(value, 8) ? [from, v.end] : undefined
+  return !isPlaceholder(value) && looksLikeCredential(value, 8) ? [from, whole(text, v, v.end)[1]] : undefined
 }
 
 /** `X-Api-Key: X`, `Private-Token: X`, `X-Auth-Token: X`: a hyphenated header name that names a secret. */
@@ -492,7 +513,7 @@ const headerSecret = (m: RegExpExecArray, text: string): Span | undefined => {
   const value = text.slice(v.start, v.end)
   const next = text[v.end] ?? ""
   if (isPlaceholder(value) || !looksLikeCredential(value, 6) || (next !== "" && "([<{".includes(next))) return undefined
-  return [v.start, v.end]
+  return whole(text, v, v.end)
 }
 
 /** Whether a word character (not a JSON escape's letter) comes just before `i`. */
@@ -667,7 +688,7 @@ const RULES: ReadonlyArray<Rule> = [
   },
   {
     name: "sql-password",
-    pattern: /(?<![\w'"-](?<!\\[nrt]))(?:PASSWORD|IDENTIFIED[ \t]+BY)(?:[ \t]+|[ \t]*=[ \t]*)'([^'\n]{1,256})'/dgi,
+    pattern: /(?<![\w'"-](?<!\\[nrt]))(?:PASSWORD|IDENTIFIED[ \t]+BY)[ \t]+'([^'\n]{1,256})'/dgi,
     keywords: ["password", "identified"],
     secret: (m) => (isPlaceholder(m[1] ?? "") ? undefined : group(1)(m))
   },
