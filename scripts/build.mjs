@@ -36,7 +36,8 @@ for (const bin of binaries) {
     legalComments: "none",
     // better-sqlite3's JavaScript is bundled, so that it is code-cached with the rest; only its
     // native addon is loaded from node_modules at run time (scripts/sqlite-addon.cjs).
-    alias: { bindings: "./scripts/sqlite-addon.cjs" },
+    // jsonc-parser's `main` is a UMD build whose requires esbuild cannot follow: bundle its ESM build.
+    alias: { bindings: "./scripts/sqlite-addon.cjs", "jsonc-parser": "./node_modules/jsonc-parser/lib/esm/main.js" },
     // Prefer packages' ES module builds: some UMD builds (jsonc-parser's) require their parts at run time.
     mainFields: ["module", "main"],
     define: { __MYCO_VERSION__: JSON.stringify(pkg.version) },

@@ -57,7 +57,7 @@ const startSupervisor = async () => {
 }
 
 /**
- * Runs one hook as Claude Code does: `node "$CLAUDE_PROJECT_DIR"/.agents/myco-run.cjs <Event>
+ * Runs one hook as Claude Code does: `node "$CLAUDE_PROJECT_DIR/.agents/myco-run.cjs" <Event>
  * --agent claude-code`, the payload on stdin. Returns its exit code, stdout and wall time.
  */
 const hook = (event, payload, extraEnv = {}) => {

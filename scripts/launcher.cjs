@@ -31,6 +31,8 @@ if (cachedData === undefined || script.cachedDataRejected === true) {
     try {
       const tmp = `${cacheFile}.${process.pid}`
       fs.writeFileSync(tmp, script.createCachedData())
+      // Part of the install, not of a vault: readable by whoever runs this myco (the CLI's umask is 077).
+      fs.chmodSync(tmp, 0o644)
       fs.renameSync(tmp, cacheFile)
     } catch {
       // A read-only install keeps working without a cache.

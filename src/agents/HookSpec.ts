@@ -30,6 +30,9 @@ export interface InstalledEvent {
  */
 export type Layout = "groups" | "flat"
 
+/** The syntax an agent's config file is read with: strict JSON, or JSON with comments. */
+export type ConfigFormat = "json" | "jsonc"
+
 /** What a hook command needs to know about where the project sits. */
 export interface CommandContext {
   /**
@@ -46,7 +49,14 @@ export interface AgentHooks {
   readonly title: string
   /** The project-level config file, relative to the project (forward slashes). */
   readonly configPath: string
-  readonly format: "json"
+  /**
+   * How the agent reads that file: `json` (strict JSON: a comment makes the file unreadable to the
+   * agent, so myco refuses to edit it too) or `jsonc` (JSON with `//` and block comments, which
+   * myco keeps exactly as they are).
+   */
+  readonly format: ConfigFormat
+  /** Whether the agent accepts a trailing comma in an object or array (only ever with `jsonc`). */
+  readonly trailingCommas: boolean
   readonly layout: Layout
   /** The document a new config file starts from (its `hooks` object is filled in). */
   readonly skeleton: JsonObject
@@ -67,6 +77,12 @@ export const HOOK_TIMEOUT_SECONDS = 10
 
 /** Quotes a string for a POSIX shell's double quotes. */
 export const shellDoubleQuoted = (s: string): string => s.replace(/["\\$`]/g, (c) => `\\${c}`)
+
+/**
+ * The guard, spelled as a hook command runs it from the project directory: quoted, so that no
+ * shell splits or expands it (every agent's command quotes every path it names).
+ */
+export const QUOTED_GUARD_PATH = `"${shellDoubleQuoted(GUARD_PATH)}"`
 
 /** One installed event. */
 export const installedEvent = (name: string, async: boolean, captures: string): InstalledEvent => ({ name, async, captures })

@@ -44,7 +44,8 @@ export const runCommand = Command.make("run", { vault: vaultOption }, (o) =>
       passivateAfter: Duration.minutes(2),
       stop: Deferred.await(stopOnSignal)
     }).pipe(
-      Effect.provide(Logger.replace(Logger.defaultLogger, Logger.zip(Logger.defaultLogger, jsonFileLogger(paths.logs)))),
+      // The CLI's logger (every line once, on stderr) stays; the log file gets each line once too.
+      Effect.provide(Logger.add(jsonFileLogger(paths.logs))),
       Logger.withMinimumLogLevel(LogLevel.Info)
     )
     if (result._tag === "Stopped") {

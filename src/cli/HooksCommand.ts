@@ -1,12 +1,14 @@
 /**
  * `myco hooks install|uninstall|status`: parses the options, calls the installer
  * (install/Installer.ts) and renders what it did or found, as text or JSON. Malformed agent
- * configs are reported one per line, with nothing written, and exit 65.
+ * configs are reported one per line, with nothing written, and exit 65. `status` also says, per
+ * agent, how many of its hook events the supervisor refused (store/RefusalStore.ts): hooks that
+ * are installed and run, but whose events are not kept.
  */
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { Command, Options } from "@effect/cli"
-import { Effect, Schema } from "effect"
+import { DateTime, Effect, Either, Layer, Schema } from "effect"
 import { AGENTS } from "../agents/index.js"
 import { GUARD_PATH, HOOK_AGENTS, type HookAgent } from "../install/HookConfig.js"
 import { HOOK_BUNDLE } from "../install/Guard.js"
@@ -25,8 +27,10 @@ import {
   uninstallHooks,
   usesGuard
 } from "../install/Installer.js"
+import { type AgentRefusals, RefusalStore, stillRefused } from "../store/RefusalStore.js"
+import { layerRefusalStore } from "../store/sqlite/RefusalStore.js"
 import { VaultContext } from "../vault/VaultContext.js"
-import { jsonOption, vaultLayer, vaultOption } from "./Common.js"
+import { databaseLayer, jsonOption, vaultLayer, vaultOption } from "./Common.js"
 import { ExitCode } from "./ExitCodes.js"
 import { Output, table } from "./Output.js"
 
@@ -179,13 +183,32 @@ const stateText: { readonly [S in AgentState]: string } = {
   malformed: "MALFORMED"
 }
 
+/** The refusals recorded in the vault's database, per agent. */
+const refusalSummary = Effect.flatMap(RefusalStore, (store) => store.summary).pipe(
+  Effect.provide(layerRefusalStore.pipe(Layer.provide(databaseLayer(true))))
+)
+
+/** An agent's refusals, for its line: "refused 3 events (last pre_user_prompt, 2026-...)". */
+const describeRefusals = (r: AgentRefusals, current: boolean): string =>
+  `refused ${r.count} event${r.count === 1 ? "" : "s"}${current ? "" : " before myco.yaml changed"} (last ${r.lastEvent}, ${DateTime.formatIso(r.lastAt)})`
+
+/** An agent's refusals, as `status --json` reports them. */
+const refusedReport = (r: AgentRefusals | undefined, settings: Parameters<typeof stillRefused>[1]) =>
+  r === undefined
+    ? null
+    : { count: r.count, lastAt: DateTime.formatIso(r.lastAt), lastEvent: r.lastEvent, reason: r.lastReason, current: stillRefused(r, settings) }
+
 const statusSubcommand = Command.make("status", { vault: vaultOption, json: jsonOption }, (o) =>
   Effect.gen(function* () {
     const out = yield* Output
-    const { paths } = yield* VaultContext
+    const { paths, config } = yield* VaultContext
     const root = paths.root
     const statuses = yield* agentStatuses(root)
     const guard = yield* guardStatus(root)
+    const read = yield* Effect.either(refusalSummary)
+    if (Either.isLeft(read)) yield* out.error(`myco: warning: cannot read the refused hook events from ${paths.db}: ${read.left.message}`)
+    const refusedBy = new Map(Either.getOrElse(read, () => []).map((r) => [r.agent, r]))
+    const settings = { allowed: config.agents.allowed, capture: config.sessions.capture }
     if (o.json) {
       yield* out.json(
         Schema.encodeSync(HooksStatusReport)({
@@ -199,7 +222,8 @@ const statusSubcommand = Command.make("status", { vault: vaultOption, json: json
             outdated: s.inspection?.outdated ?? [],
             missing: s.inspection?.missing ?? [],
             stray: s.inspection?.stray ?? [],
-            problem: s.problem
+            problem: s.problem,
+            refused: refusedReport(refusedBy.get(s.agent), settings)
           }))
         })
       )
@@ -220,7 +244,9 @@ const statusSubcommand = Command.make("status", { vault: vaultOption, json: json
             : s.state === "installed"
               ? `${AGENTS[s.agent].hooks.events.length} hooks`
               : ""
-      return [s.agent, stateText[s.state], s.config, detail]
+      const refused = refusedBy.get(s.agent)
+      const state = refused === undefined ? stateText[s.state] : `${stateText[s.state]}, ${describeRefusals(refused, stillRefused(refused, settings))}`
+      return [s.agent, state, s.config, detail]
     })
     for (const line of table(["AGENT", "HOOKS", "CONFIG", "DETAIL"], rows)) yield* out.line(line)
     yield* out.line(
@@ -234,6 +260,14 @@ const statusSubcommand = Command.make("status", { vault: vaultOption, json: json
     )
     if (statuses.some((s) => s.state === "outdated") || (!guard.present && statuses.some(usesGuard))) {
       yield* out.line("fix: `myco doctor --fix` (or `myco hooks install --agent NAME` again)")
+    }
+    for (const r of refusedBy.values()) {
+      if (!stillRefused(r, settings)) continue
+      yield* out.line(
+        r.lastReason === "agent-not-allowed"
+          ? `refused: ${r.agent}'s hook events are not kept (it is not in agents.allowed): add it to agents.allowed in .myco/myco.yaml, or \`myco hooks uninstall --agent ${r.agent}\``
+          : `refused: ${r.agent}'s hook events are not kept (sessions.capture is off in .myco/myco.yaml)`
+      )
     }
   }).pipe(Effect.provide(vaultLayer(o.vault)))
 ).pipe(Command.withDescription("which agents have myco's hooks, and whether the guard finds myco"))

@@ -33,6 +33,7 @@ import { layerCommitObserver, layerWatchHub, WatchHub } from "../session/WatchHu
 import { mycoDecider } from "../session/Decider.js"
 import { EventStore } from "../store/EventStore.js"
 import { Maintenance } from "../store/Maintenance.js"
+import type { RefusalStore } from "../store/RefusalStore.js"
 import { RunStore } from "../store/RunStore.js"
 import { SessionStore } from "../store/SessionStore.js"
 import { layerStores } from "../store/sqlite/index.js"
@@ -124,7 +125,7 @@ export const runDaemon = (options: DaemonOptions): Effect.Effect<DaemonExit, Alr
     })
   )
 
-type Services = SessionLifecycle | SessionStore | EventStore | RunStore | Maintenance | CaptureWriter | WatchHub | VaultContext
+type Services = SessionLifecycle | SessionStore | EventStore | RunStore | RefusalStore | Maintenance | CaptureWriter | WatchHub | VaultContext
 
 const serveVault = (options: DaemonOptions, socketPath: string): Effect.Effect<DaemonExit, StoreFailure, Services | Scope.Scope> =>
   Effect.gen(function* () {

@@ -14,7 +14,9 @@ import { database } from "./checks/Database.js"
 import { directories } from "./checks/Directories.js"
 import { hooks } from "./checks/Hooks.js"
 import { lineage } from "./checks/Lineage.js"
+import { permissions } from "./checks/Permissions.js"
 import { projectId } from "./checks/ProjectId.js"
+import { refusals } from "./checks/Refusals.js"
 import { spool } from "./checks/Spool.js"
 import { supervisor } from "./checks/Supervisor.js"
 import { unattributed } from "./checks/Unattributed.js"
@@ -22,11 +24,12 @@ import { checkVault } from "./checks/Vault.js"
 import { writable } from "./checks/Writable.js"
 
 /** The checks on the vault's stores, run in order once the database is open and current. */
-const STORE_CHECKS: ReadonlyArray<StoreDiagnosis> = [lineage, unattributed]
+const STORE_CHECKS: ReadonlyArray<StoreDiagnosis> = [lineage, unattributed, refusals]
 
 /** Every check, in the order doctor reports them, after the vault's own. */
 const CHECKS: ReadonlyArray<Diagnosis> = [
   directories,
+  permissions,
   writable,
   config,
   projectId,

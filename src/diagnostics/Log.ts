@@ -1,10 +1,13 @@
 /**
  * The supervisor's log: JSON lines in `.myco/logs/myco.log`, rotated by size (myco.log.1 ... .3).
- * Each line: time, level, message, fiber, and the log's annotations and spans.
+ * Each line: time, level, message, fiber, and the log's annotations and spans. The log quotes what
+ * agents sent, so it is private (0600, whatever the umask), and a log file replaced by a symbolic
+ * link is refused, never written through (lean/SafeFs.ts).
  */
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { Cause, HashMap, Logger, List } from "effect"
+import { appendPrivate } from "../lean/SafeFs.js"
 
 const MAX_BYTES = 5 * 1024 * 1024
 const KEEP = 3
@@ -16,7 +19,7 @@ const rotate = (file: string): void => {
   fs.renameSync(file, `${file}.1`)
 }
 
-/** A logger appending JSON lines to `dir/myco.log`. Write failures go to stderr, once each. */
+/** A logger appending JSON lines to `dir/myco.log`. A line it cannot write goes to stderr, with why. */
 export const jsonFileLogger = (dir: string): Logger.Logger<unknown, void> => {
   const file = path.join(dir, "myco.log")
   let size = fs.existsSync(file) ? fs.statSync(file).size : 0
@@ -35,10 +38,11 @@ export const jsonFileLogger = (dir: string): Logger.Logger<unknown, void> => {
         rotate(file)
         size = 0
       }
-      fs.appendFileSync(file, `${line}\n`)
-      size += line.length + 1
     } catch (cause) {
-      process.stderr.write(`myco: cannot write the log ${file}: ${String(cause)}\n${line}\n`)
+      process.stderr.write(`myco: cannot rotate the log ${file}: ${String(cause)}\n`)
     }
+    const appended = appendPrivate(file, `${line}\n`)
+    if (appended.ok) size += Buffer.byteLength(line) + 1
+    else process.stderr.write(`myco: cannot write the log: ${appended.message}\n${line}\n`)
   })
 }

@@ -5,6 +5,9 @@
  */
 import { runHook, warn } from "./Hook.js"
 
+// What the hook creates in the vault (spool, logs, run/) is private, whatever the agent's umask.
+process.umask(0o077)
+
 // Whatever happens, the agent gets exit code 0: a hook must never block or fail it.
 process.on("uncaughtException", (error) => {
   warn(`unexpected error: ${error instanceof Error ? error.message : String(error)}`)

@@ -6,7 +6,9 @@
  * source is Guard.ts.
  *
  * Writes are atomic (a temp file renamed over the target) and all-or-nothing per call in the one
- * way that matters: if any agent's config is malformed, nothing at all is written.
+ * way that matters: if any agent's config is malformed, nothing at all is written. These are the
+ * project's files, not the vault's: a new one gets the mode the user's umask gives it (the binary
+ * runs with a private umask, for the vault), an existing one keeps its mode.
  */
 import { spawnSync } from "node:child_process"
 import * as fs from "node:fs"
@@ -14,6 +16,7 @@ import * as path from "node:path"
 import { Effect, Either, Schema } from "effect"
 import { AGENTS } from "../agents/index.js"
 import { ConfigError } from "../domain/Failure.js"
+import { mkdirProject, projectModes } from "../vault/Permissions.js"
 import {
   type AgentHooks,
   type CommandContext,
@@ -79,8 +82,8 @@ const writeAtomic = (file: string, text: string, mode?: number): Effect.Effect<v
   Effect.try({
     try: () => {
       const target = writeTarget(file)
-      fs.mkdirSync(path.dirname(target), { recursive: true })
-      const previousMode = fs.existsSync(target) ? fs.statSync(target).mode & 0o7777 : undefined
+      mkdirProject(path.dirname(target))
+      const previousMode = fs.existsSync(target) ? fs.statSync(target).mode & 0o7777 : projectModes()?.file
       const temp = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.tmp`)
       try {
         fs.writeFileSync(temp, text)
@@ -375,7 +378,18 @@ export const HooksStatusReport = Schema.Struct({
       outdated: Schema.Array(Schema.String),
       missing: Schema.Array(Schema.String),
       stray: Schema.Array(Schema.String),
-      problem: Schema.NullOr(Schema.String)
+      problem: Schema.NullOr(Schema.String),
+      /** The agent's hook events the supervisor refused, or null when none was. */
+      refused: Schema.NullOr(
+        Schema.Struct({
+          count: Schema.Int,
+          lastAt: Schema.String,
+          lastEvent: Schema.String,
+          reason: Schema.Literal("agent-not-allowed", "capture-off"),
+          /** Whether the refusals still apply under the current myco.yaml. */
+          current: Schema.Boolean
+        })
+      )
     })
   )
 })

@@ -9,9 +9,13 @@
  * Its state is only the session id: the database is the source of truth, and the lifecycle's
  * compare-and-set protects every transition, so a restarted or reactivated actor needs nothing
  * restored.
+ *
+ * An event it refuses (its agent may not create sessions here, or the session does not capture)
+ * is not stored, but it is counted, per agent (RefusalStore), for `myco doctor` and `myco hooks
+ * status`, and logged at warn: once per agent and minute at most, the store says when.
  */
 import { Behavior, type Reply } from "../actor/index.js"
-import { Deferred, Effect, Either } from "effect"
+import { DateTime, Deferred, Effect, Either } from "effect"
 import { boundedPayload } from "../lean/Boundary.js"
 import { CaptureWriter, type SubmitError } from "../capture/CaptureWriter.js"
 import type { SessionHookEvent } from "../capture/HookIntake.js"
@@ -24,6 +28,7 @@ import { SessionLifecycle, type TransitionRequest } from "./Lifecycle.js"
 import { SessionId } from "../domain/Ids.js"
 import type { StoreFailure } from "../store/StoreFailure.js"
 import { EventStore } from "../store/EventStore.js"
+import { type RefusalReason, RefusalStore } from "../store/RefusalStore.js"
 
 /** The outcomes of a capture, once committed. */
 export type CaptureTicket = Deferred.Deferred<ReadonlyArray<AppendOutcome>, SubmitError>
@@ -50,7 +55,35 @@ export type SessionMessage =
       readonly reply: Reply.Reply<Transitioned, InvalidTransition | VersionConflict | SessionNotFound | StoreFailure>
     }
 
-type Services = CaptureWriter | SessionLifecycle | EventStore
+export type SessionActorServices = CaptureWriter | SessionLifecycle | EventStore | RefusalStore
+
+/** How often, at most, the refusals of one agent are logged. */
+const REFUSAL_WARN_EVERY_MS = 60_000
+
+const refusalCause: { readonly [R in RefusalReason]: string } = {
+  "agent-not-allowed": "it is not in agents.allowed (add it there in .myco/myco.yaml, or `myco hooks uninstall --agent` it)",
+  "capture-off": "capture is off for its sessions (sessions.capture in .myco/myco.yaml)"
+}
+
+/**
+ * Counts a refused event of `hook`'s agent and warns about it (throttled). Counting is bookkeeping:
+ * when the store fails for a passing reason the refusal is still answered and the failure logged;
+ * a broken vault is the supervisor's business, as anywhere else.
+ */
+const recordRefusal = (hook: SessionHookEvent, reason: RefusalReason) =>
+  Effect.gen(function* () {
+    const refusals = yield* RefusalStore
+    const at = yield* DateTime.now
+    const recorded = yield* refusals.record({ agent: hook.agent, event: hook.hookEvent, reason, at }, { warnEveryMs: REFUSAL_WARN_EVERY_MS })
+    if (recorded.warn) {
+      yield* Effect.logWarning(`hook events of ${hook.agent} are refused, ${recorded.count} so far (last: ${hook.hookEvent}): ${refusalCause[reason]}`)
+    }
+  }).pipe(
+    Effect.catchIf(
+      (e) => e._tag !== "SystemError",
+      (e) => Effect.logWarning(`a refused hook event of ${hook.agent} was not counted: ${e.message}`)
+    )
+  )
 
 /** Runs a transition (the lifecycle tells the watchers once it is committed). */
 const transition = (id: SessionId, command: TransitionCommand, request: TransitionRequest) =>
@@ -107,6 +140,7 @@ const receiveHook = (id: SessionId, hook: SessionHookEvent, done: HookTicket) =>
 
     let session = yield* sessionOf(id, hook)
     if (session === undefined || !session.capabilities.capture) {
+      yield* recordRefusal(hook, session === undefined ? "agent-not-allowed" : "capture-off")
       return yield* Deferred.succeed(done, answer("refused", false))
     }
     // A resume reopens the session, unless this very event was seen before (a replay).
@@ -129,7 +163,7 @@ const receiveHook = (id: SessionId, hook: SessionHookEvent, done: HookTicket) =>
   })
 
 /** The behaviour shared by every session actor. */
-export const sessionBehavior = Behavior.make<SessionId, SessionMessage, SystemError, Services>({
+export const sessionBehavior = Behavior.make<SessionId, SessionMessage, SystemError, SessionActorServices>({
   init: (context) => Effect.succeed(SessionId.make(context.id)),
   receive: (id, message) =>
     Effect.gen(function* () {

@@ -9,7 +9,6 @@
 import { ChildSpec, type DynamicSupervisor, Registry, Supervisor } from "../actor/index.js"
 import { Deferred, type Duration, Effect, Exit, Scope } from "effect"
 import { boundedPayload } from "../lean/Boundary.js"
-import { CaptureWriter } from "../capture/CaptureWriter.js"
 import { prepareHookEvent } from "../capture/HookIntake.js"
 import type { SessionNotFound, VersionConflict } from "../domain/Errors.js"
 import { type AppendOutcome, type CapturedEvent, EventKind, UnattributedEvent } from "../domain/Event.js"
@@ -21,8 +20,8 @@ import { EventStore } from "../store/EventStore.js"
 import type { StoreFailure } from "../store/StoreFailure.js"
 import type { CaptureBoundary } from "../domain/Session.js"
 import { mycoDecider } from "./Decider.js"
-import { SessionLifecycle, type TransitionRequest } from "./Lifecycle.js"
-import { type CaptureTicket, type HookTicket, sessionBehavior, type SessionMessage } from "./SessionActor.js"
+import type { TransitionRequest } from "./Lifecycle.js"
+import { type CaptureTicket, type HookTicket, sessionBehavior, type SessionActorServices, type SessionMessage } from "./SessionActor.js"
 
 /** Settings of the live sessions. */
 export interface SessionsOptions {
@@ -42,7 +41,7 @@ const delivery = (operation: string) => ({
   MessageDeadLettered: (e: { readonly message: string }) => Effect.fail(new AgentError({ actor: operation, message: e.message }))
 })
 
-type ActorServices = CaptureWriter | SessionLifecycle | EventStore
+type ActorServices = SessionActorServices
 
 /** The live sessions of a supervisor. */
 export interface Sessions {

@@ -11,7 +11,8 @@ version: 1
 
 agents:
   # Agents that may create sessions in this vault (the name each hook passes with --agent;
-  # \`cli\` is \`myco session create\` by hand). A session from any other agent is refused.
+  # \`cli\` is \`myco session create\` by hand). A session from any other agent is refused;
+  # its refused hook events are counted, and \`myco doctor\` and \`myco hooks status\` report them.
   allowed:
     - claude-code
     - codex

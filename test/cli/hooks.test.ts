@@ -529,7 +529,7 @@ describe("myco doctor on hooks", () => {
     // Break it: no guard, one entry for the wrong agent, one event gone.
     fs.rmSync(at(GUARD_PATH))
     const settings = read(claude.configPath)
-      .replace(".cjs Stop --agent claude-code", ".cjs Stop --agent someone-else")
+      .replace('.cjs\\" Stop --agent claude-code', '.cjs\\" Stop --agent someone-else')
       .replace(/,\n {4}"SessionEnd": \[[\s\S]*?\n {4}\]/, "")
     write(claude.configPath, settings)
     const broken = doctor(env)

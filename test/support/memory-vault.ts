@@ -17,7 +17,8 @@ import { layerDirect, type SessionLifecycle } from "../../src/session/Lifecycle.
 import { makeSessions, type Sessions } from "../../src/session/Sessions.js"
 import { layerCommitObserver, layerWatchHub, type WatchHub } from "../../src/session/WatchHub.js"
 import type { EventStore } from "../../src/store/EventStore.js"
-import { layerEventStore, layerMemoryState, layerRunStore, layerSessionStore, type MemoryState } from "../../src/store/memory/index.js"
+import { layerEventStore, layerMemoryState, layerRefusalStore, layerRunStore, layerSessionStore, type MemoryState } from "../../src/store/memory/index.js"
+import type { RefusalStore } from "../../src/store/RefusalStore.js"
 import type { RunStore } from "../../src/store/RunStore.js"
 import { SessionStore } from "../../src/store/SessionStore.js"
 import { repoRoot } from "./cli.js"
@@ -38,7 +39,7 @@ export const testVault = (config: Partial<MycoConfig> = {}): VaultContext["Type"
 })
 
 /** Every service the sessions' tree needs, on fresh memory stores (one build: one empty vault). */
-export type MemoryServices = SessionLifecycle | CaptureWriter | WatchHub | SessionStore | EventStore | RunStore | MemoryState | VaultContext
+export type MemoryServices = SessionLifecycle | CaptureWriter | WatchHub | SessionStore | EventStore | RunStore | RefusalStore | MemoryState | VaultContext
 
 /** Options of {@link layerMemoryServices}. */
 export interface MemoryServicesOptions {
@@ -61,7 +62,7 @@ const layerYieldingSessionStore: Layer.Layer<SessionStore, never, MemoryState> =
 
 /** The services of `myco run` over the memory stores, as daemon/Daemon.ts composes them. */
 export const layerMemoryServices = (options: MemoryServicesOptions = {}): Layer.Layer<MemoryServices> => {
-  const stores = Layer.mergeAll(options.yieldingReads === true ? layerYieldingSessionStore : layerSessionStore, layerEventStore, layerRunStore).pipe(
+  const stores = Layer.mergeAll(options.yieldingReads === true ? layerYieldingSessionStore : layerSessionStore, layerEventStore, layerRunStore, layerRefusalStore).pipe(
     Layer.provideMerge(layerMemoryState)
   )
   return Layer.mergeAll(

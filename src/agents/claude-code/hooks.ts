@@ -1,9 +1,11 @@
 /** How myco installs claude-code's hooks (see ../HookSpec.ts). */
-import { type AgentHooks, GUARD_PATH, HOOK_TIMEOUT_SECONDS, installedEvent } from "../HookSpec.js"
+import { type AgentHooks, GUARD_PATH, HOOK_TIMEOUT_SECONDS, installedEvent, shellDoubleQuoted } from "../HookSpec.js"
 
 /**
- * Claude Code: `.claude/settings.json` (the shared project settings). Hooks run through the shell
- * with `$CLAUDE_PROJECT_DIR` set to the project. Claude Code kills the async hooks still running
+ * Claude Code: `.claude/settings.json` (the shared project settings), which Claude Code reads with
+ * `//` comments tolerated (not trailing commas). Hooks run through the shell with
+ * `$CLAUDE_PROJECT_DIR` in their environment, set to the project: the shell expands it, inside
+ * the double quotes that keep a project path with spaces or quotes in one word. Claude Code kills the async hooks still running
  * when it exits (and may not start an async hook fired just before it exits, in `-p` runs): an
  * event whose hook is cut off that way is lost. So the events that fire once per turn or session,
  * close to an exit (SessionStart, UserPromptSubmit, Stop, StopFailure, SessionEnd), are installed
@@ -15,7 +17,8 @@ export const claudeCodeHooks: AgentHooks = {
   agent: "claude-code",
   title: "Claude Code",
   configPath: ".claude/settings.json",
-  format: "json",
+  format: "jsonc",
+  trailingCommas: false,
   layout: "groups",
   skeleton: {},
   events: [
@@ -30,7 +33,7 @@ export const claudeCodeHooks: AgentHooks = {
     installedEvent("PreCompact", true, "compaction (manual or auto)"),
     installedEvent("SessionEnd", false, "session end, with its reason")
   ],
-  command: (e) => `node "$CLAUDE_PROJECT_DIR"/${GUARD_PATH} ${e.name} --agent claude-code`,
+  command: (e) => `node "$CLAUDE_PROJECT_DIR/${shellDoubleQuoted(GUARD_PATH)}" ${e.name} --agent claude-code`,
   entry: (e, command) => ({
     ...(e.matcher === undefined ? {} : { matcher: e.matcher }),
     hooks: [{ type: "command", command, ...(e.async ? { async: true } : {}), timeout: HOOK_TIMEOUT_SECONDS }]

@@ -2,10 +2,11 @@
 import { type AgentHooks, GUARD_PATH, HOOK_TIMEOUT_SECONDS, installedEvent, shellDoubleQuoted } from "../HookSpec.js"
 
 /**
- * Codex CLI: `.codex/hooks.json` (a JSON file with the same event/group/handler shape as Claude
- * Code's). Hooks run through `$SHELL -lc` in the session's working directory, and Codex gives them
- * no project directory, so the command finds the project from the git work tree (or the working
- * directory when there is none). Stable Codex drops `async` hooks with a warning, so every hook is
+ * Codex CLI: `.codex/hooks.json` (strict JSON, read by serde: no comments, no trailing commas; the
+ * same event/group/handler shape as Claude Code's). Hooks run through `$SHELL -lc` in the
+ * session's working directory, and Codex gives them no project directory, so the command finds
+ * the project from the git work tree (or the working directory when there is none), the whole
+ * path inside one pair of double quotes (a command substitution's output is not split there). Stable Codex drops `async` hooks with a warning, so every hook is
  * blocking; Codex caps SessionEnd hooks at 3 s.
  */
 export const codexHooks: AgentHooks = {
@@ -13,6 +14,7 @@ export const codexHooks: AgentHooks = {
   title: "Codex CLI",
   configPath: ".codex/hooks.json",
   format: "json",
+  trailingCommas: false,
   layout: "groups",
   skeleton: {},
   events: [

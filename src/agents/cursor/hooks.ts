@@ -1,15 +1,17 @@
 /** How myco installs cursor's hooks (see ../HookSpec.ts). */
-import { type AgentHooks, GUARD_PATH, installedEvent } from "../HookSpec.js"
+import { type AgentHooks, installedEvent, QUOTED_GUARD_PATH } from "../HookSpec.js"
 
 /**
- * Cursor: `.cursor/hooks.json`, `{ version: 1, hooks: { event: [{ command }] } }`. Project hooks
- * run from the project root, so the guard's relative path is enough. Cursor has no async flag.
+ * Cursor: `.cursor/hooks.json`, `{ version: 1, hooks: { event: [{ command }] } }`, read as strict
+ * JSON. Project hooks run from the project root, so the guard's relative path (quoted all the same)
+ * is enough. Cursor has no async flag.
  */
 export const cursorHooks: AgentHooks = {
   agent: "cursor",
   title: "Cursor",
   configPath: ".cursor/hooks.json",
   format: "json",
+  trailingCommas: false,
   layout: "flat",
   skeleton: { version: 1 },
   events: [
@@ -23,7 +25,7 @@ export const cursorHooks: AgentHooks = {
     installedEvent("preCompact", false, "compaction"),
     installedEvent("sessionEnd", false, "session end, with its reason")
   ],
-  command: (e) => `node ${GUARD_PATH} ${e.name} --agent cursor`,
+  command: (e) => `node ${QUOTED_GUARD_PATH} ${e.name} --agent cursor`,
   entry: (_e, command) => ({ command }),
   limitations: [
     "no async hooks: every hook is blocking (Cursor only ignores the output of observational ones)",

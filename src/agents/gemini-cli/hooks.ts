@@ -1,16 +1,25 @@
 /** How myco installs gemini-cli's hooks (see ../HookSpec.ts). */
-import { type AgentHooks, GUARD_PATH, HOOK_TIMEOUT_SECONDS, installedEvent } from "../HookSpec.js"
+import { type AgentHooks, GUARD_PATH, HOOK_TIMEOUT_SECONDS, installedEvent, shellDoubleQuoted } from "../HookSpec.js"
 
 /**
  * Gemini CLI: the `hooks` object of `.gemini/settings.json` (groups, like Claude Code's, with the
- * timeout in milliseconds). Gemini replaces `$GEMINI_PROJECT_DIR` in the command with the quoted
- * project directory itself, so it must not be quoted again.
+ * timeout in milliseconds), which Gemini reads as JSON with comments (comments stripped, then
+ * `JSON.parse`: no trailing commas).
+ *
+ * Gemini runs a hook as `bash -c <command>` in the project, with `GEMINI_PROJECT_DIR` set in its
+ * environment; before that it replaces the text `$GEMINI_PROJECT_DIR` in the command with the
+ * project directory itself, shell-quoted in current versions but pasted raw in older ones (and
+ * `$VAR`s are also resolved when the settings are loaded, raw, if Gemini's own environment has
+ * them). So the command spells the variable `${GEMINI_PROJECT_DIR}`, which Gemini's replacement
+ * does not match, inside double quotes: the shell expands it from the environment, as one word,
+ * whatever the project path holds.
  */
 export const geminiCliHooks: AgentHooks = {
   agent: "gemini-cli",
   title: "Gemini CLI",
   configPath: ".gemini/settings.json",
-  format: "json",
+  format: "jsonc",
+  trailingCommas: false,
   layout: "groups",
   skeleton: {},
   events: [
@@ -21,7 +30,7 @@ export const geminiCliHooks: AgentHooks = {
     installedEvent("PreCompress", false, "compaction"),
     installedEvent("SessionEnd", false, "session end, with its reason")
   ],
-  command: (e) => `node $GEMINI_PROJECT_DIR/${GUARD_PATH} ${e.name} --agent gemini-cli`,
+  command: (e) => `node "\${GEMINI_PROJECT_DIR}/${shellDoubleQuoted(GUARD_PATH)}" ${e.name} --agent gemini-cli`,
   entry: (e, command) => ({
     ...(e.matcher === undefined ? {} : { matcher: e.matcher }),
     hooks: [

@@ -1,16 +1,18 @@
 /** How myco installs vscode-copilot's hooks (see ../HookSpec.ts). */
-import { type AgentHooks, GUARD_PATH, HOOK_TIMEOUT_SECONDS, installedEvent } from "../HookSpec.js"
+import { type AgentHooks, HOOK_TIMEOUT_SECONDS, installedEvent, QUOTED_GUARD_PATH } from "../HookSpec.js"
 
 /**
  * VS Code (Copilot agent mode): a file of myco's own in `.github/hooks/`, where VS Code loads every
- * `*.json`; handlers directly under each event, timeout in seconds. Hooks run in the workspace
- * folder, so the guard's relative path is enough. No async flag.
+ * `*.json` with its JSONC parser (comments and trailing commas are fine); handlers directly under
+ * each event, timeout in seconds. Hooks run in the workspace folder, so the guard's relative path
+ * (quoted all the same) is enough. No async flag.
  */
 export const vscodeCopilotHooks: AgentHooks = {
   agent: "vscode-copilot",
   title: "VS Code Copilot",
   configPath: ".github/hooks/myco.json",
-  format: "json",
+  format: "jsonc",
+  trailingCommas: true,
   layout: "flat",
   skeleton: {},
   events: [
@@ -22,7 +24,7 @@ export const vscodeCopilotHooks: AgentHooks = {
     installedEvent("SubagentStop", false, "subagent stop"),
     installedEvent("PreCompact", false, "compaction")
   ],
-  command: (e) => `node ${GUARD_PATH} ${e.name} --agent vscode-copilot`,
+  command: (e) => `node ${QUOTED_GUARD_PATH} ${e.name} --agent vscode-copilot`,
   entry: (_e, command) => ({ type: "command", command, timeout: HOOK_TIMEOUT_SECONDS }),
   limitations: [
     "no async hooks: every hook is blocking, bounded by its timeout",

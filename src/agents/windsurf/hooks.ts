@@ -1,9 +1,9 @@
 /** How myco installs windsurf's hooks (see ../HookSpec.ts). */
-import { type AgentHooks, GUARD_PATH, installedEvent } from "../HookSpec.js"
+import { type AgentHooks, installedEvent, QUOTED_GUARD_PATH } from "../HookSpec.js"
 
 /**
- * Windsurf (Cascade): `.windsurf/hooks.json`, `{ hooks: { event: [{ command }] } }`, run from the
- * workspace root. Cascade has no session or subagent events and no async flag; its trajectory id
+ * Windsurf (Cascade): `.windsurf/hooks.json`, `{ hooks: { event: [{ command }] } }`, read as strict
+ * JSON; hooks run from the workspace root (so the guard's relative path, quoted, is enough). Cascade has no session or subagent events and no async flag; its trajectory id
  * stands for the session.
  */
 export const windsurfHooks: AgentHooks = {
@@ -11,6 +11,7 @@ export const windsurfHooks: AgentHooks = {
   title: "Windsurf",
   configPath: ".windsurf/hooks.json",
   format: "json",
+  trailingCommas: false,
   layout: "flat",
   skeleton: {},
   events: [
@@ -20,7 +21,7 @@ export const windsurfHooks: AgentHooks = {
     installedEvent("post_mcp_tool_use", false, "MCP tool uses with their results"),
     installedEvent("post_cascade_response", false, "turn end, with the response")
   ],
-  command: (e) => `node ${GUARD_PATH} ${e.name} --agent windsurf`,
+  command: (e) => `node ${QUOTED_GUARD_PATH} ${e.name} --agent windsurf`,
   entry: (_e, command) => ({ command }),
   limitations: [
     "no async hooks: every hook is blocking",

@@ -101,10 +101,29 @@ const unattributed = Effect.gen(function* () {
   yield* sql`CREATE INDEX unattributed_by_received ON unattributed (received_at)`
 })
 
+/**
+ * Hook events the supervisor refused (the agent is not in `agents.allowed`, or capture is off),
+ * counted per agent: they are not stored, but `myco doctor` and `myco hooks status` say how many
+ * there were, and when the last one came. `warned_at` is when the supervisor last logged it.
+ */
+const refusals = Effect.gen(function* () {
+  const sql = yield* SqlClient
+  yield* sql`CREATE TABLE refusals (
+    agent TEXT PRIMARY KEY NOT NULL,
+    count INTEGER NOT NULL CHECK (count >= 1),
+    first_at INTEGER NOT NULL,
+    last_at INTEGER NOT NULL,
+    last_event TEXT NOT NULL,
+    last_reason TEXT NOT NULL CHECK (last_reason IN ('agent-not-allowed', 'capture-off')),
+    warned_at INTEGER NOT NULL
+  ) STRICT`
+})
+
 /** Every migration, by `<id>_<name>`. */
 export const migrations = {
   "1_initial": initial,
-  "2_unattributed": unattributed
+  "2_unattributed": unattributed,
+  "3_refusals": refusals
 } as const
 
 /** The migrations' ids, ascending. */
