@@ -38,8 +38,6 @@ for (const bin of binaries) {
     // native addon is loaded from node_modules at run time (scripts/sqlite-addon.cjs).
     // jsonc-parser's `main` is a UMD build whose requires esbuild cannot follow: bundle its ESM build.
     alias: { bindings: "./scripts/sqlite-addon.cjs", "jsonc-parser": "./node_modules/jsonc-parser/lib/esm/main.js" },
-    // Prefer packages' ES module builds: some UMD builds (jsonc-parser's) require their parts at run time.
-    mainFields: ["module", "main"],
     define: { __MYCO_VERSION__: JSON.stringify(pkg.version) },
     logLevel: "warning"
   })
