@@ -38,6 +38,7 @@ import { RunStore } from "../store/RunStore.js"
 import { SessionStore } from "../store/SessionStore.js"
 import { layerStores } from "../store/sqlite/index.js"
 import type { StoreFailure } from "../store/StoreFailure.js"
+import { ensurePrivateDir } from "../lean/SafeFs.js"
 import { acquireVaultLock } from "../vault/Lock.js"
 import { claimSocketPath, readDaemonInfo, runFiles, writeDaemonInfo } from "../vault/RunFiles.js"
 import type { VaultPaths } from "../vault/Vault.js"
@@ -94,6 +95,19 @@ export const runDaemon = (options: DaemonOptions): Effect.Effect<DaemonExit, Alr
     Effect.gen(function* () {
       const vault = yield* VaultContext
       const { paths, config } = vault
+      // The supervisor's own directories are used only as real, private directories of ours: a
+      // link (to somewhere another user controls) or another user's directory is never followed.
+      for (const dir of [paths.run, paths.spool]) {
+        const check = ensurePrivateDir(dir)
+        if (!check.ok) {
+          return yield* new ConfigError({
+            message: `the vault directory ${dir} ${check.reason}: myco will not use it`,
+            hint: "move it aside (it may have been planted) and let myco create it again",
+            fix: `mv ${dir} ${dir}.suspect && myco doctor --fix`,
+            path: dir
+          })
+        }
+      }
       yield* acquireVaultLock(paths).pipe(Effect.catchTag("LockHeld", () => Effect.flatMap(holderPid(paths), (pid) => Effect.fail(new AlreadyRunning({ pid })))))
       // We hold the lock: whatever run/ still has is from a supervisor that is gone.
       const files = runFiles(paths)
