@@ -2,15 +2,14 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import Database from "better-sqlite3"
 import { describe, expect, it } from "@effect/vitest"
-import { DateTime, Effect, Either } from "effect"
-import { AgentName, MachineId, ProjectId, SessionId } from "../../src/domain/Ids.js"
-import { applyTransition, createSession, type Session } from "../../src/domain/Session.js"
+import { Effect } from "effect"
 import { EventStore } from "../../src/store/EventStore.js"
 import { Maintenance } from "../../src/store/Maintenance.js"
 import { RunStore } from "../../src/store/RunStore.js"
 import { SessionStore } from "../../src/store/SessionStore.js"
 import { layerStores } from "../../src/store/sqlite/index.js"
 import { tempProject } from "../support/cli.js"
+import { makeSession, step } from "../support/sessions.js"
 
 const storeLayer = (filename: string, options?: { busyTimeoutMs?: number; attempts?: number; migrate?: boolean }) =>
   layerStores({
@@ -20,34 +19,6 @@ const storeLayer = (filename: string, options?: { busyTimeoutMs?: number; attemp
     migrate: options?.migrate ?? true
   })
 
-const at = (ms: number) => DateTime.unsafeMake(1_790_000_000_000 + ms)
-
-const makeSession = (id: string, options?: { agent?: string; ms?: number; parent?: string }) =>
-  createSession(
-    {
-      id: SessionId.make(id),
-      projectId: ProjectId.make("00000000-0000-4000-8000-000000000001"),
-      machineId: MachineId.make("00000000-0000-4000-8000-000000000002"),
-      agent: AgentName.make(options?.agent ?? "cli"),
-      parentId: options?.parent === undefined ? null : SessionId.make(options.parent),
-      capabilities: { capture: true, intelligence: false },
-      boundary: {
-        root: "/project",
-        outsideScope: "record",
-        excludePaths: [".env"],
-        redactSecrets: true,
-        maxFieldBytes: 1024,
-        maxEventBytes: 4096
-      },
-      metadata: { cwd: "/project", branch: "main", transcriptPath: null, title: `t-${id}` }
-    },
-    at(options?.ms ?? 0),
-    "test",
-    "test"
-  )
-
-const step = (session: Session, command: "complete" | "reopen" | "process" | "archive" | "restore", ms: number) =>
-  Either.getOrThrow(applyTransition(session, command, at(ms), `${command} in test`, "test"))
 
 const withDb = <A, E>(f: (file: string) => Effect.Effect<A, E, SessionStore | EventStore | RunStore | Maintenance>) =>
   Effect.suspend(() => {

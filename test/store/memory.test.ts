@@ -7,16 +7,16 @@
 import * as path from "node:path"
 import Database from "better-sqlite3"
 import { describe, expect, it } from "@effect/vitest"
-import { DateTime, Effect, Either, TestClock } from "effect"
+import { DateTime, Effect, TestClock } from "effect"
 import { CapturedEvent, EventKind, IdempotencyId, UnattributedEvent } from "../../src/domain/Event.js"
-import { AgentName, MachineId, ProjectId, SessionId } from "../../src/domain/Ids.js"
-import { applyTransition, createSession, type Session } from "../../src/domain/Session.js"
+import { AgentName, SessionId } from "../../src/domain/Ids.js"
 import { EventStore } from "../../src/store/EventStore.js"
 import { layerStores as layerMemoryStores, MemoryState } from "../../src/store/memory/index.js"
 import { RunStore } from "../../src/store/RunStore.js"
 import { SessionStore } from "../../src/store/SessionStore.js"
 import { layerStores as layerSqliteStores } from "../../src/store/sqlite/index.js"
 import { tempProject } from "../support/cli.js"
+import { at, makeSession, step } from "../support/sessions.js"
 
 type Stores = SessionStore | EventStore | RunStore
 type RunStatus = "queued" | "running" | "succeeded" | "failed" | "cancelled"
@@ -79,34 +79,6 @@ const memory: Backend = {
     }).pipe(Effect.provide(layerMemoryStores))
 }
 
-const at = (ms: number) => DateTime.unsafeMake(1_790_000_000_000 + ms)
-
-const makeSession = (id: string, options?: { agent?: string; ms?: number; parent?: string }) =>
-  createSession(
-    {
-      id: SessionId.make(id),
-      projectId: ProjectId.make("00000000-0000-4000-8000-000000000001"),
-      machineId: MachineId.make("00000000-0000-4000-8000-000000000002"),
-      agent: AgentName.make(options?.agent ?? "cli"),
-      parentId: options?.parent === undefined ? null : SessionId.make(options.parent),
-      capabilities: { capture: true, intelligence: false },
-      boundary: {
-        root: "/project",
-        outsideScope: "record",
-        excludePaths: [".env"],
-        redactSecrets: true,
-        maxFieldBytes: 1024,
-        maxEventBytes: 4096
-      },
-      metadata: { cwd: "/project", branch: "main", transcriptPath: null, title: `t-${id}` }
-    },
-    at(options?.ms ?? 0),
-    "test",
-    "test"
-  )
-
-const step = (session: Session, command: "complete" | "reopen" | "process" | "archive" | "restore", ms: number) =>
-  Either.getOrThrow(applyTransition(session, command, at(ms), `${command} in test`, "test"))
 
 const event = (id: string, session: string, payload: unknown = { n: id }, atMs = 5) =>
   new CapturedEvent({
