@@ -38,7 +38,8 @@ const contract: AgentContract<Payload> = {
     data: defined({ model: r.take("model") })
   }),
   events: {
-    // Also runs after a Bash command that exits non-zero: the exit status is in the response.
+    // Claude Code's mappings (PostToolUse also runs after a Bash command that exits non-zero: the
+    // exit status is in the response), with these differences:
     ...claudeStyleEvents,
     // A fork starts a new thread from another's history: a new session, not a resumed one.
     SessionStart: { kind: "session.start", map: (r) => ({ source: readSource(r, "source", { fork: "startup" }) }) },
