@@ -21,10 +21,12 @@ import {
   HooksChangeReport,
   HooksStatusReport,
   installHooks,
+  type InstallOutcome,
   type MalformedHookConfigs,
   ownHookBundle,
   resolveGuard,
   uninstallHooks,
+  type UninstallOutcome,
   usesGuard
 } from "../install/Installer.js"
 import { type AgentRefusals, RefusalStore, stillRefused } from "../store/RefusalStore.js"
@@ -78,6 +80,14 @@ const usage = (message: string) =>
     yield* out.exitWith(ExitCode.usage)
   })
 
+/** The `--json` report of an install or uninstall. */
+const changeReport = (root: string, outcome: InstallOutcome | UninstallOutcome, hook: string | null) =>
+  Schema.encodeSync(HooksChangeReport)({
+    project: root,
+    guard: { path: GUARD_PATH, action: outcome.guard, hook },
+    agents: outcome.agents.map((a) => ({ ...a, events: eventReports(a.agent) }))
+  })
+
 const installSubcommand = Command.make(
   "install",
   { agent: agentOption("the agent to install hooks for (at least one)"), vault: vaultOption, json: jsonOption },
@@ -91,13 +101,7 @@ const installSubcommand = Command.make(
       const outcome = yield* installHooks(root, agents)
       const { hook } = resolveGuard(root)
       if (o.json) {
-        yield* out.json(
-          Schema.encodeSync(HooksChangeReport)({
-            project: root,
-            guard: { path: GUARD_PATH, action: outcome.guard, hook },
-            agents: outcome.agents.map((a) => ({ ...a, events: eventReports(a.agent) }))
-          })
-        )
+        yield* out.json(changeReport(root, outcome, hook))
       } else {
         yield* out.line(describeGuard(outcome.guard, hook))
         for (const change of outcome.agents) {
@@ -144,13 +148,7 @@ const uninstallSubcommand = Command.make(
       const outcome = yield* uninstallHooks(root, agents)
       const hook = fs.existsSync(guardFile(root)) ? resolveGuard(root).hook : null
       if (o.json) {
-        yield* out.json(
-          Schema.encodeSync(HooksChangeReport)({
-            project: root,
-            guard: { path: GUARD_PATH, action: outcome.guard, hook },
-            agents: outcome.agents.map((a) => ({ ...a, events: eventReports(a.agent) }))
-          })
-        )
+        yield* out.json(changeReport(root, outcome, hook))
         return
       }
       for (const change of outcome.agents) {
