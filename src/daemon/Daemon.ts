@@ -172,7 +172,7 @@ const serveVault = (options: DaemonOptions, socketPath: string): Effect.Effect<D
     // ---- the tree ---------------------------------------------------------------------------
     const sessions = yield* makeSessions({ passivateAfter: options.passivateAfter, unattributedBoundary: configuredBoundary(paths, config) })
     const rootRef = yield* Deferred.make<Supervisor.Supervisor>()
-    const socket = socketWorker({
+    const socket = yield* socketWorker({
       path: socketPath,
       maxFrameBytes: config.daemon.max_frame_bytes,
       maxFrameDepth: config.daemon.max_frame_depth,
