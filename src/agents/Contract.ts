@@ -17,6 +17,8 @@
  * checks that they accept and refuse exactly what the equivalent Effect Schemas do.
  */
 import type { CanonicalData, CanonicalKind, CanonicalTool, NormalizedEvent, SessionSource } from "../domain/CanonicalEvent.js"
+import { DEFAULT_MAX_JSON_DEPTH, parseJsonBounded } from "../lean/Json.js"
+import { type ToolFields, toolTouches } from "./Tools.js"
 
 /** A field type: a guard, and how a mismatch is described ("a string"). */
 export interface FieldType<T> {
@@ -89,6 +91,22 @@ export const errorMessage = (error: unknown): string | undefined => {
   return isRecordValue(error) && typeof error["message"] === "string" ? error["message"] : undefined
 }
 
+/** The largest JSON text inside a field that is decoded (larger ones stay text). */
+const MAX_EMBEDDED_JSON_BYTES = 16 * 1024 * 1024
+
+/**
+ * A field an agent sends as JSON text (Cursor's `tool_output`, `result_json`, its MCP
+ * `tool_input`): the object or array it encodes, so that the capture boundary and search see its
+ * structure; anything else (plain text, a scalar, too deep or too large) as sent.
+ */
+export const embeddedJson = (value: unknown): unknown => {
+  if (typeof value !== "string") return value
+  const start = value.trimStart()[0]
+  if (start !== "{" && start !== "[") return value
+  const parsed = parseJsonBounded(value, { maxDepth: DEFAULT_MAX_JSON_DEPTH, maxBytes: MAX_EMBEDDED_JSON_BYTES })
+  return parsed.ok && typeof parsed.value === "object" && parsed.value !== null ? parsed.value : value
+}
+
 /** Reads the fields of one payload (or of one object nested in it). */
 export interface Reader<A> {
   /** The decoded value of `key`, recorded as mapped: it is not repeated in `extra`. */
@@ -135,6 +153,18 @@ export interface AgentContract<A> {
   /** The fields every event of the agent carries: session id, working directory, transcript, model. */
   readonly common: (fields: Reader<A>, eventName: string) => Parts
   readonly events: Readonly<Record<string, EventSpec<A>>>
+  /** The input fields of the agent's tools that name files and shell commands (see Tools.ts). */
+  readonly tools: ToolFields
+}
+
+/** The tool with what it touches recorded (`files`, `command`), read with the agent's field names. */
+const withTouches = (tool: CanonicalTool, fields: ToolFields): CanonicalTool => {
+  const touches = toolTouches(tool.input, fields)
+  return {
+    ...tool,
+    ...(touches.files.length === 0 ? {} : { files: touches.files }),
+    ...(touches.command === undefined ? {} : { command: touches.command })
+  }
 }
 
 /**
@@ -278,7 +308,8 @@ export const makeNormalizer =
     }
     const common = contract.common(reader, eventName)
     const specific: Parts = spec?.map(reader) ?? {}
-    const data = { ...common.data, ...specific.data }
+    const merged = { ...common.data, ...specific.data }
+    const data = merged.tool === undefined ? merged : { ...merged, tool: withTouches(merged.tool, contract.tools) }
     return {
       kind: specific.kind ?? spec?.kind ?? "unknown",
       agentSessionId: specific.sessionId ?? common.sessionId ?? null,

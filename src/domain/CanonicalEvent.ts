@@ -48,6 +48,14 @@ export interface CanonicalTool {
   readonly error?: string
   /** The agent's id of this call, when it has one (Claude Code `tool_use_id`). */
   readonly callId?: string
+  /**
+   * The files the call reads or writes, as the agent named them: read from the input with the
+   * agent's own field names, and from any patch in it (agents/Tools.ts). The capture boundary
+   * withholds the content of an excluded file from every part of the event.
+   */
+  readonly files?: ReadonlyArray<string>
+  /** The shell command line the call runs, for shell tools (an argv list joined by spaces). */
+  readonly command?: string
 }
 
 /** The canonical fields of an event; which are set depends on the kind. */

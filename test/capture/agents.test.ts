@@ -10,6 +10,7 @@ import { isDeepStrictEqual } from "node:util"
 import { fileURLToPath } from "node:url"
 import { describe, expect, it } from "vitest"
 import { AGENT_EVENTS, AGENTS as REGISTERED, normalize, replyFor } from "../../src/agents/index.js"
+import { embeddedJson } from "../../src/agents/Contract.js"
 
 import { CANONICAL_KINDS, type CanonicalKind, type NormalizedEvent } from "../../src/domain/CanonicalEvent.js"
 
@@ -51,7 +52,9 @@ const occurs = (haystack: unknown, needle: unknown): boolean =>
 
 /** Whether `value` is kept: found whole in the event, or each of its fields is. */
 const kept = (event: NormalizedEvent, value: unknown): boolean =>
-  occurs(event, value) || (isRecord(value) && Object.keys(value).length > 0 && Object.values(value).every((field) => kept(event, field)))
+  occurs(event, value) ||
+  // A field sent as JSON text (Cursor's tool_output) is kept decoded.
+  (typeof value === "string" && embeddedJson(value) !== value && kept(event, embeddedJson(value))) || (isRecord(value) && Object.keys(value).length > 0 && Object.values(value).every((field) => kept(event, field)))
 
 /** The kinds an event may be refined to at run time (a failed tool run, an aborted turn...). */
 const REFINEMENTS: Partial<Record<CanonicalKind, ReadonlyArray<CanonicalKind>>> = {
@@ -138,7 +141,7 @@ describe("claude-code", () => {
     const payload = f.payload as Record<string, unknown>
     const e = run(f)
     expect(e.kind).toBe("tool.use")
-    expect(e.data.tool).toEqual({ name: "Write", input: payload["tool_input"], response: payload["tool_response"], callId: "toolu_01ABC123DEF456GHI789JKL0" })
+    expect(e.data.tool).toEqual({ name: "Write", input: payload["tool_input"], response: payload["tool_response"], callId: "toolu_01ABC123DEF456GHI789JKL0", files: ["/home/dev/acme-api/src/routes/orders.ts"] })
     expect(e.extra).toEqual({ hook_event_name: "PostToolUse", permission_mode: "acceptEdits", future_field: { added_in: "2.9.0", nested: [1, 2, 3] } })
   })
 
@@ -247,16 +250,16 @@ describe("cursor", () => {
   })
 
   it("maps the generic and the specialised tool events", () => {
-    expect(run(fixture("cursor", "postToolUse")).data.tool).toEqual({ name: "Shell", input: { command: "pnpm test" }, callId: "tool_0a1b2c3e", response: '{"exitCode":0,"stdout":"All tests passed"}' })
+    expect(run(fixture("cursor", "postToolUse")).data.tool).toEqual({ name: "Shell", input: { command: "pnpm test" }, callId: "tool_0a1b2c3e", response: { exitCode: 0, stdout: "All tests passed" }, command: "pnpm test" })
     expect(run(fixture("cursor", "postToolUseFailure"))).toMatchObject({ kind: "tool.failure", data: { error: "Command timed out after 30s" }, extra: { failure_type: "timeout" } })
-    expect(run(fixture("cursor", "beforeShellExecution")).data.tool).toEqual({ name: "Shell", input: { command: "git push origin feature/grid" } })
+    expect(run(fixture("cursor", "beforeShellExecution")).data.tool).toEqual({ name: "Shell", input: { command: "git push origin feature/grid" }, command: "git push origin feature/grid" })
     const shell = run(fixture("cursor", "afterShellExecution"))
     expect(String(shell.data.tool?.response).length).toBeGreaterThan(20_000)
     expect(run(fixture("cursor", "afterFileEdit")).data.tool?.input).toEqual({
       file_path: "/Users/dev/shop-web/src/components/ProductGrid.tsx",
       edits: [{ old_string: "grid-cols-4", new_string: "grid-cols-2 sm:grid-cols-4" }]
     })
-    expect(run(fixture("cursor", "afterMCPExecution")).data.tool).toMatchObject({ name: "create_issue", response: expect.stringContaining("WEB-231") })
+    expect(run(fixture("cursor", "afterMCPExecution")).data.tool).toMatchObject({ name: "create_issue", response: { id: "WEB-231" } })
     expect(run(fixture("cursor", "beforeReadFile")).extra).toHaveProperty("content")
   })
 

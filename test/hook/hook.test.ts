@@ -29,6 +29,21 @@ afterEach(async () => {
 })
 
 const opts = () => ({ cwd: project.dir, env: hookEnv(project) })
+/** Whether one of the process's threads is blocked in read(2) on fd 0 (Linux /proc). */
+const blockedOnStdin = (pid: number): boolean => {
+  try {
+    return fs.readdirSync(`/proc/${pid}/task`).some((task) => {
+      try {
+        return fs.readFileSync(`/proc/${pid}/task/${task}/syscall`, "utf8").startsWith("0 0x0 ")
+      } catch {
+        return false
+      }
+    })
+  } catch {
+    return false
+  }
+}
+
 const claude = (event: string, session: string, fields: Record<string, unknown> = {}) =>
   runHook([event, "--agent", "claude-code"], claudePayload(event, session, project.dir, fields), opts())
 
@@ -130,18 +145,23 @@ describe("hook with a running supervisor", () => {
   it("keeps the order of concurrent hooks of one session: the order the agent started them", async () => {
     daemon = await startDaemon(project)
     const id = "ordered-session"
-    const runs: Array<Promise<unknown>> = []
-    // Each hook is started before the previous ones finish (as an agent fires async hooks); the
-    // order is the one in which the processes started, so starts closer than a process's own
-    // start-up jitter (a few tens of ms on a loaded machine) are not ordered reliably.
+    const runs: Array<Promise<number | null>> = []
+    // Each hook is started before the previous ones finish (as an agent fires async hooks). The
+    // order is the one in which the processes started: each next hook is started once the
+    // previous one is known to be running (blocked reading its stdin, so past its start time),
+    // and then all of them deliver at once, racing each other.
+    const writes: Array<() => void> = []
     for (let i = 0; i < 24; i++) {
-      runs.push(claude("UserPromptSubmit", id, { prompt: `prompt ${i}` }))
-      await new Promise((resolve) => setTimeout(resolve, 50))
+      const child = spawn(process.execPath, [hookBin, "UserPromptSubmit", "--agent", "claude-code"], { cwd: project.dir, env: opts().env, stdio: ["pipe", "ignore", "ignore"] })
+      runs.push(new Promise((resolve) => child.on("exit", resolve)))
+      await eventually(() => child.pid !== undefined && blockedOnStdin(child.pid), 60_000, `hook ${i} to start`)
+      writes.push(() => child.stdin.end(claudePayload("UserPromptSubmit", id, project.dir, { prompt: `prompt ${i}` })))
     }
-    await Promise.all(runs)
+    for (const write of writes) write()
+    expect(await Promise.all(runs)).toEqual(Array.from({ length: 24 }, () => 0))
     const prompts = show(id).events.map((e) => e.payload.data["prompt"])
     expect(prompts).toEqual(Array.from({ length: 24 }, (_, i) => `prompt ${i}`))
-  })
+  }, 180_000)
 
   it("records malformed input (empty, not JSON, binary, huge) without crashing, apart from sessions", async () => {
     daemon = await startDaemon(project)

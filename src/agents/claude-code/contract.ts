@@ -10,7 +10,7 @@
  */
 import type { NormalizedEvent } from "../../domain/CanonicalEvent.js"
 import { type AgentContract, defined, makeNormalizer, type Reader, readSource, Str, struct, toolOf, type TypeOf } from "../Contract.js"
-import { claudeStyleCommon, claudeStyleEvents, claudeStyleFields } from "../shared/claudeStyle.js"
+import { claudeStyleCommon, claudeStyleEvents, claudeStyleFields, claudeStyleTools } from "../shared/claudeStyle.js"
 
 const Payload = struct({
   ...claudeStyleFields,
@@ -30,6 +30,7 @@ const contract: AgentContract<Payload> = {
   eventField: "hook_event_name",
   sessionIdFields: ["session_id"],
   common: claudeStyleCommon,
+  tools: claudeStyleTools,
   events: {
     ...claudeStyleEvents,
     SessionStart: { kind: "session.start", map: (r) => ({ source: readSource(r, "source"), data: defined({ model: r.take("model") }) }) },

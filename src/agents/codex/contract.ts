@@ -16,7 +16,7 @@
  */
 import type { NormalizedEvent } from "../../domain/CanonicalEvent.js"
 import { type AgentContract, defined, makeNormalizer, readSource, Str, struct, type TypeOf } from "../Contract.js"
-import { claudeStyleCommon, claudeStyleEvents, claudeStyleFields } from "../shared/claudeStyle.js"
+import { claudeStyleCommon, claudeStyleEvents, claudeStyleFields, claudeStyleTools } from "../shared/claudeStyle.js"
 
 const Payload = struct({
   ...claudeStyleFields,
@@ -37,6 +37,7 @@ const contract: AgentContract<Payload> = {
     ...(eventName === "notify" ? { sessionId: r.need("thread-id"), cwd: r.take("cwd"), transcriptPath: r.take("transcript_path") } : claudeStyleCommon(r, eventName)),
     data: defined({ model: r.take("model") })
   }),
+  tools: claudeStyleTools,
   events: {
     // Claude Code's mappings (PostToolUse also runs after a Bash command that exits non-zero: the
     // exit status is in the response), with these differences:

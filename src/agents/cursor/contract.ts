@@ -7,14 +7,15 @@
  * `cursor_version`, `workspace_roots`, `user_email` and `transcript_path`. Tool events come both
  * generic (preToolUse / postToolUse / postToolUseFailure, for every tool) and specialised
  * (before/afterShellExecution, before/afterMCPExecution, beforeReadFile, afterFileEdit); the
- * installer should hook one family or the other, or each tool call is recorded twice.
+ * installer should hook one family or the other, or each tool call is recorded twice. Fields sent
+ * as JSON text (`tool_output`, `result_json`, an MCP call's `tool_input`) are stored decoded.
  *
  * Not mapped, stored raw if hooked: afterAgentThought (reasoning text, no canonical kind), the Tab
  * hooks beforeTabFileRead / afterTabFileEdit (inline completions, outside any conversation) and
  * workspaceOpen (an app lifecycle hook without a session).
  */
 import type { CanonicalTool, NormalizedEvent } from "../../domain/CanonicalEvent.js"
-import { type AgentContract, defined, first, Json, makeNormalizer, type Reader, Str, Strs, toolOf, struct, type TypeOf } from "../Contract.js"
+import { type AgentContract, defined, embeddedJson, first, Json, makeNormalizer, type Reader, Str, Strs, toolOf, struct, type TypeOf } from "../Contract.js"
 
 const Payload = struct({
   conversation_id: Str,
@@ -61,7 +62,7 @@ type Payload = TypeOf<typeof Payload>
 
 /** A generic tool event (preToolUse, postToolUse, postToolUseFailure, before/afterMCPExecution). */
 const tool = (r: Reader<Payload>, more: () => Partial<Omit<CanonicalTool, "name" | "input">> = () => ({})) =>
-  toolOf(r.need("tool_name"), () => ({ input: r.take("tool_input"), ...defined({ callId: r.take("tool_use_id") }), ...more() }))
+  toolOf(r.need("tool_name"), () => ({ input: embeddedJson(r.take("tool_input")), ...defined({ callId: r.take("tool_use_id") }), ...more() }))
 
 /**
  * A specialised tool event, named as Cursor's matchers name the tool (Shell, Read, Write). Its
@@ -85,6 +86,9 @@ const contract: AgentContract<Payload> = {
     transcriptPath: r.take("transcript_path"),
     data: defined({ model: r.take("model") })
   }),
+  // Read, Write and Delete (`file_path`, `target_file`, `path`), Grep and Glob (`path`,
+  // `target_directory`), Shell (`command`); the specialised events are mapped to the same names.
+  tools: { paths: ["file_path", "target_file", "path", "paths", "target_directory", "relative_workspace_path"], commands: ["command"] },
   events: {
     // "Called when a new composer conversation is created": always a fresh start.
     sessionStart: { kind: "session.start", map: () => ({ source: "startup" }) },
@@ -96,7 +100,7 @@ const contract: AgentContract<Payload> = {
     preToolUse: { kind: "tool.request", map: (r) => ({ data: defined({ tool: tool(r) }) }) },
     postToolUse: {
       kind: "tool.use",
-      map: (r) => ({ data: defined({ tool: tool(r, () => defined({ response: r.take("tool_output") })) }) })
+      map: (r) => ({ data: defined({ tool: tool(r, () => defined({ response: embeddedJson(r.take("tool_output")) })) }) })
     },
     // Failed, timed out or denied; `failure_type`, `is_interrupt` and `duration` stay in extra.
     postToolUseFailure: {
@@ -117,7 +121,7 @@ const contract: AgentContract<Payload> = {
     beforeMCPExecution: { kind: "tool.request", map: (r) => ({ data: defined({ tool: tool(r) }) }) },
     afterMCPExecution: {
       kind: "tool.use",
-      map: (r) => ({ data: defined({ tool: tool(r, () => defined({ response: r.take("result_json") })) }) })
+      map: (r) => ({ data: defined({ tool: tool(r, () => defined({ response: embeddedJson(r.take("result_json")) })) }) })
     },
     // The file's content and the prompt's attachments stay in extra.
     beforeReadFile: { kind: "tool.request", map: (r) => ({ data: defined({ tool: named(r, "Read", "file_path") }) }) },

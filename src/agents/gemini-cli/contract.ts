@@ -50,6 +50,10 @@ const contract: AgentContract<Payload> = {
   sessionIdFields: ["session_id"],
   eventField: "hook_event_name",
   common: (r) => ({ sessionId: r.need("session_id"), cwd: r.take("cwd"), transcriptPath: r.take("transcript_path") }),
+  // read_file (`absolute_path`, later `file_path`), write_file and replace (`file_path`),
+  // read_many_files (`paths`), list_directory, glob and search_file_content (`path`, later
+  // `dir_path`), run_shell_command (`command`, in `directory`).
+  tools: { paths: ["file_path", "absolute_path", "path", "dir_path", "paths", "directory"], commands: ["command"] },
   events: {
     SessionStart: { kind: "session.start", map: (r) => ({ source: readSource(r, "source") }) },
     SessionEnd: { kind: "session.end", map: (r) => ({ data: defined({ reason: r.take("reason") }) }) },

@@ -6,6 +6,7 @@
  * shared mapping is written once.
  */
 import { type AgentContract, defined, type EventSpec, Json, type Reader, Str, struct, toolOf, type TypeOf } from "../Contract.js"
+import type { ToolFields } from "../Tools.js"
 
 /** The fields of a Claude-style payload. */
 export const claudeStyleFields = {
@@ -46,6 +47,13 @@ export const claudeStyleTool = (r: Reader<ClaudeStylePayload>, response: boolean
     input: r.take("tool_input"),
     ...defined({ response: response ? r.take("tool_response") : undefined, callId: r.take("tool_use_id") })
   }))
+
+/**
+ * The input fields of Claude-style tools that name files and commands: Read, Write, Edit and
+ * MultiEdit take `file_path`, NotebookEdit `notebook_path`, Grep, Glob and LS `path`, Bash
+ * `command` (Codex's shell: `command`, a string or an argv list; its apply_patch carries a patch).
+ */
+export const claudeStyleTools: ToolFields = { paths: ["file_path", "notebook_path", "path"], commands: ["command", "cmd"] }
 
 /** The common fields every Claude-style event carries: session, working directory, transcript. */
 export const claudeStyleCommon: AgentContract<ClaudeStylePayload>["common"] = (r) => ({

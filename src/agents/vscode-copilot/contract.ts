@@ -145,6 +145,9 @@ const contract: AgentContract<Payload> = {
     cwd: r.take("cwd"),
     transcriptPath: r.take("transcript_path") ?? r.take("transcriptPath")
   }),
+  // The Copilot CLI's view, create, edit, grep and glob (`path`), bash (`command`); VS Code's
+  // readFile and editFiles (`filePath`, `filePaths`), runInTerminal (`command`).
+  tools: { paths: ["path", "paths", "file_path", "filePath", "filePaths"], commands: ["command", "commandLine"] },
   events: {
     SessionStart: sessionStart,
     SessionEnd: sessionEnd,

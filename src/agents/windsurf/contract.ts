@@ -71,6 +71,8 @@ const contract: AgentContract<Payload> = {
   sessionIdFields: ["trajectory_id"],
   eventField: "agent_action_name",
   common: (r) => ({ sessionId: r.need("trajectory_id"), data: defined({ model: r.take("model_name") }) }),
+  // read_code and write_code (`file_path`), run_command (`command_line`).
+  tools: { paths: ["file_path"], commands: ["command_line"] },
   events: {
     pre_user_prompt: { kind: "prompt", map: (r) => ({ data: defined({ prompt: info(r).need("user_prompt") }) }) },
     pre_read_code: { kind: "tool.request", map: (r) => builtIn(r, "read_code") },
