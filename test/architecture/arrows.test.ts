@@ -23,10 +23,11 @@ const ARROWS: Readonly<Record<string, { readonly may: ReadonlyArray<string>; rea
   session: { may: ["lean", "domain", "actor", "agents", "store", "vault", "protocol", "capture"], packages: "any" },
   capture: { may: ["lean", "domain", "actor", "agents", "store", "vault", "protocol"], packages: "any" },
   install: { may: ["lean", "domain", "agents", "vault"], packages: "any" },
-  diagnostics: { may: ["lean", "domain", "actor", "agents", "store", "vault", "protocol", "install", "session", "capture"], packages: "any" },
-  daemon: { may: ["lean", "domain", "actor", "agents", "store", "vault", "protocol", "session", "capture", "diagnostics"], packages: "any" },
+  harness: { may: ["lean", "domain", "actor", "agents", "store", "vault", "protocol", "capture"], packages: "any" },
+  diagnostics: { may: ["lean", "domain", "actor", "agents", "store", "vault", "protocol", "install", "session", "capture", "harness"], packages: "any" },
+  daemon: { may: ["lean", "domain", "actor", "agents", "store", "vault", "protocol", "session", "capture", "diagnostics", "harness"], packages: "any" },
   cli: {
-    may: ["lean", "domain", "actor", "agents", "store", "vault", "protocol", "session", "capture", "diagnostics", "install", "daemon"],
+    may: ["lean", "domain", "actor", "agents", "store", "vault", "protocol", "session", "capture", "diagnostics", "install", "daemon", "harness"],
     packages: "any"
   }
 }
