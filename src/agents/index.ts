@@ -73,5 +73,5 @@ export const normalize = (agent: string, eventName: string, payload: unknown): N
   }
 }
 
-/** What `myco-hook <eventName> --agent <agent>` prints on stdout ('' for nothing; never throws). */
-export const replyFor = (agent: string, eventName: string): string => agentNamed(agent)?.reply(eventName) ?? ""
+/** What `myco-hook <eventName> --agent <agent>` prints on stdout (from replies.ts, which the hook bundles). */
+export { replyFor } from "./replies.js"

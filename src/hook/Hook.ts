@@ -14,7 +14,7 @@
 import * as fs from "node:fs"
 import * as net from "node:net"
 import * as path from "node:path"
-import { replyFor } from "../agents/index.js"
+import { replyFor } from "../agents/replies.js"
 import { DEFAULT_MAX_FRAME_BYTES, DEFAULT_MAX_FRAME_DEPTH, readDaemonInfo } from "../lean/DaemonInfo.js"
 import { AGENT_NAME_PATTERN, MAX_EVENT_NAME_LENGTH } from "../lean/Names.js"
 import { preferredSocketPath } from "../lean/SocketPath.js"

@@ -431,3 +431,12 @@ describe("installed hooks and normalisers agree", () => {
     }
   })
 })
+
+describe("replies.ts", () => {
+  it("holds exactly the registered agents' replies, the same functions (the hook bundles it alone)", async () => {
+    const { REPLIES } = await import("../../src/agents/replies.js")
+    const { AGENTS: registry } = await import("../../src/agents/index.js")
+    expect(Object.keys(REPLIES).sort()).toEqual(Object.keys(registry).sort())
+    for (const agent of Object.values(registry)) expect(REPLIES[agent.name]).toBe(agent.reply)
+  })
+})

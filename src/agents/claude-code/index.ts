@@ -1,18 +1,13 @@
 /**
  * Claude Code: everything myco knows about it. Its payload contract and normaliser are in
- * contract.ts, its installer spec in hooks.ts; what its hooks print is below.
+ * contract.ts, its installer spec in hooks.ts; what its hooks print in reply.ts.
  */
 import type { Agent } from "../Agent.js"
 import { eventsOf } from "../Contract.js"
 import type { AgentHooks } from "../HookSpec.js"
 import { claudeCodeContract, normalizeClaudeCode } from "./contract.js"
 import { claudeCodeHooks } from "./hooks.js"
-
-/**
- * Claude Code (https://code.claude.com/docs/en/hooks): exit 0 with no output allows; stdout of
- * SessionStart and UserPromptSubmit would become context. Nothing.
- */
-const reply = (_eventName: string): string => ""
+import { claudeCodeReply } from "./reply.js"
 
 /** Claude Code. */
 export const claudeCode = {
@@ -21,6 +16,6 @@ export const claudeCode = {
   normalize: normalizeClaudeCode,
   events: eventsOf(claudeCodeContract),
   sessionIdFields: claudeCodeContract.sessionIdFields,
-  reply,
+  reply: claudeCodeReply,
   hooks: claudeCodeHooks
 } as const satisfies Agent<AgentHooks>

@@ -1,20 +1,13 @@
 /**
  * Codex CLI: everything myco knows about it. Its payload contract and normaliser are in
- * contract.ts, its installer spec in hooks.ts; what its hooks print is below.
+ * contract.ts, its installer spec in hooks.ts; what its hooks print in reply.ts.
  */
 import type { Agent } from "../Agent.js"
 import { eventsOf } from "../Contract.js"
 import type { AgentHooks } from "../HookSpec.js"
 import { codexContract, normalizeCodex } from "./contract.js"
 import { codexHooks } from "./hooks.js"
-
-/**
- * Codex (https://developers.openai.com/codex/hooks): exit 0 with no output is success, and plain
- * text from SessionStart, UserPromptSubmit or SubagentStart would be added to the model's context,
- * so nothing is printed; except that Stop and SubagentStop "expect JSON on stdout when [the hook]
- * exits 0", where an empty object lets the turn end. `notify` reads nothing.
- */
-const reply = (eventName: string): string => (eventName === "Stop" || eventName === "SubagentStop" ? "{}" : "")
+import { codexReply } from "./reply.js"
 
 /** Codex CLI. */
 export const codex = {
@@ -23,6 +16,6 @@ export const codex = {
   normalize: normalizeCodex,
   events: eventsOf(codexContract),
   sessionIdFields: codexContract.sessionIdFields,
-  reply,
+  reply: codexReply,
   hooks: codexHooks
 } as const satisfies Agent<AgentHooks>

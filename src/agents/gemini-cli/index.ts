@@ -1,18 +1,13 @@
 /**
  * Gemini CLI: everything myco knows about it. Its payload contract and normaliser are in
- * contract.ts, its installer spec in hooks.ts; what its hooks print is below.
+ * contract.ts, its installer spec in hooks.ts; what its hooks print in reply.ts.
  */
 import type { Agent } from "../Agent.js"
 import { eventsOf } from "../Contract.js"
 import type { AgentHooks } from "../HookSpec.js"
 import { geminiCliContract, normalizeGeminiCli } from "./contract.js"
 import { geminiCliHooks } from "./hooks.js"
-
-/**
- * Gemini CLI (https://geminicli.com/docs/hooks/reference): on exit 0 stdout "is parsed as JSON" and
- * nothing else may be printed: an empty object, which decides nothing.
- */
-const reply = (_eventName: string): string => "{}"
+import { geminiCliReply } from "./reply.js"
 
 /** Gemini CLI. */
 export const geminiCli = {
@@ -21,6 +16,6 @@ export const geminiCli = {
   normalize: normalizeGeminiCli,
   events: eventsOf(geminiCliContract),
   sessionIdFields: geminiCliContract.sessionIdFields,
-  reply,
+  reply: geminiCliReply,
   hooks: geminiCliHooks
 } as const satisfies Agent<AgentHooks>

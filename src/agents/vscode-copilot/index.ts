@@ -1,20 +1,13 @@
 /**
  * VS Code Copilot: everything myco knows about it. Its payload contract and normaliser are in
- * contract.ts, its installer spec in hooks.ts; what its hooks print is below.
+ * contract.ts, its installer spec in hooks.ts; what its hooks print in reply.ts.
  */
 import type { Agent } from "../Agent.js"
 import { eventsOf } from "../Contract.js"
 import type { AgentHooks } from "../HookSpec.js"
 import { vscodeCopilotContract, normalizeVscodeCopilot } from "./contract.js"
 import { vscodeCopilotHooks } from "./hooks.js"
-
-/**
- * VS Code and the Copilot CLI (https://code.visualstudio.com/docs/agents/reference/hooks-reference,
- * https://docs.github.com/en/copilot/reference/copilot-cli-reference/cli-hooks-reference): exit 0
- * parses stdout as JSON; an empty object keeps the default (`continue` true, no permission
- * decision, the normal approval flow).
- */
-const reply = (_eventName: string): string => "{}"
+import { vscodeCopilotReply } from "./reply.js"
 
 /** VS Code Copilot. */
 export const vscodeCopilot = {
@@ -23,6 +16,6 @@ export const vscodeCopilot = {
   normalize: normalizeVscodeCopilot,
   events: eventsOf(vscodeCopilotContract),
   sessionIdFields: vscodeCopilotContract.sessionIdFields,
-  reply,
+  reply: vscodeCopilotReply,
   hooks: vscodeCopilotHooks
 } as const satisfies Agent<AgentHooks>
