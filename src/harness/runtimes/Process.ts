@@ -125,7 +125,7 @@ const missingExecutable = (manifest: HarnessManifest, detail: string): ConfigErr
   })
 
 /** The failure class of a group that could not be started. */
-const startFailure = (manifest: HarnessManifest, error: GroupStartError): RunFailure => {
+export const startFailure = (manifest: HarnessManifest, error: GroupStartError): RunFailure => {
   const what = `harness ${manifest.name}: could not start (${error.stage}): ${error.message}`
   switch (error.code) {
     case "ENOSPC":
@@ -191,6 +191,16 @@ const judge = (manifest: HarnessManifest, exit: GroupExit): Either.Either<RunOut
   return Either.right({ output: decoded.right.output, usage: decoded.right.usage ?? {} })
 }
 
+/**
+ * The project a manifest belongs to, for a relative process.command[0] when probing without a run:
+ * the directory above `.agents/harnesses/` of its source file, else the current directory.
+ */
+const projectRootOf = (manifest: HarnessManifest): string => {
+  const marker = `${path.sep}.agents${path.sep}harnesses${path.sep}`
+  const at = manifest.source.lastIndexOf(marker)
+  return at > 0 ? manifest.source.slice(0, at) : process.cwd()
+}
+
 /** A process runtime; the options are for tests and benches (the defaults are the product's). */
 export const makeProcessRuntime = (options: ProcessRuntimeOptions = {}): HarnessRuntime => {
   const environment = (): Readonly<Record<string, string | undefined>> => options.environment ?? process.env
@@ -203,7 +213,7 @@ export const makeProcessRuntime = (options: ProcessRuntimeOptions = {}): Harness
 
   const probe = (manifest: HarnessManifest): Effect.Effect<ProbeResult> =>
     Effect.sync(() => {
-      const found = resolve(manifest, process.cwd())
+      const found = resolve(manifest, projectRootOf(manifest))
       return found.ok
         ? { ok: true, detail: `${found.file} is an executable file` }
         : { ok: false, detail: `${found.detail}; install it or give its path in process.command, then run ${checkFix(manifest)}` }
