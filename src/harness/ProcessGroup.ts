@@ -93,6 +93,9 @@ export interface GroupExit {
   /** The highest summed RSS measured, in bytes (undefined when never measured). */
   readonly peakRssBytes?: number
   readonly durationMs: number
+  /** When the group was spawned and when it was last seen with a live process, in ms since the epoch (fractional). */
+  readonly startedAtMs: number
+  readonly deadAtMs: number
   /** Processes found alive after the leader exited, killed with the group. */
   readonly leftovers: number
   /** Processes that would not die even after SIGKILL (stuck in the kernel): the record is kept. */
@@ -137,6 +140,9 @@ export const runGroup = (spec: GroupSpec): Effect.Effect<GroupExit, GroupStartEr
     return Effect.promise(() => run.interrupt())
   })
 
+/** Now, in ms since the epoch, with sub-millisecond precision. */
+const wallClockMs = (): number => performance.timeOrigin + performance.now()
+
 /** The longest delay a Node timer takes (longer ones fire at once). */
 const MAX_TIMER_MS = 2_147_483_647
 const DEFAULTS = { graceMs: 2000, memoryPollMs: 50, memberScanMs: 250, stderrTailBytes: 8 * 1024 }
@@ -151,6 +157,8 @@ class GroupRun {
   private readonly memberScanMs: number
   private readonly tailBytes: number
   private readonly started = process.hrtime.bigint()
+  private readonly startedAtMs = wallClockMs()
+  private deadAtMs = 0
   private child: ChildProcessWithoutNullStreams | undefined
   private pgid = 0
   private leaderStart = "0"
@@ -402,6 +410,7 @@ class GroupRun {
         }
       }
       if (this.killing !== undefined) await this.killing
+      this.deadAtMs = wallClockMs()
       if (this.exit === undefined && this.child !== undefined) {
         const child = this.child
         await new Promise<void>((resolve) => {
@@ -446,6 +455,8 @@ class GroupRun {
       ...(this.limit !== undefined ? { limit: this.limit } : {}),
       ...(this.peakRss !== undefined ? { peakRssBytes: this.peakRss } : {}),
       durationMs: Number(process.hrtime.bigint() - this.started) / 1e6,
+      startedAtMs: this.startedAtMs,
+      deadAtMs: this.deadAtMs,
       leftovers: this.leftovers,
       stillAlive: this.stillAlive,
       notes: this.notes
