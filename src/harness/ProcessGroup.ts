@@ -34,8 +34,8 @@
  *
  * What is guaranteed: every process that stays in the group dies before the run ends. A
  * descendant that leaves the group (setsid) is killed too when it was seen: by the membership
- * scans (ppid chains from the group's processes) and by the sweep at kill time, which also finds
- * any process carrying the run's `MYCO_RUN_ID` in its environment. One that leaves the group,
+ * scans (ppid chains from the group's processes) and by the sweep at kill time and at the end of
+ * every run, which also finds any process carrying the run's `MYCO_RUN_ID` in its environment. One that leaves the group,
  * scrubs its environment and is reparented between two scans cannot be told apart from an
  * unrelated process; the reaper (Orphans.ts) still finds it at the next start if it kept the
  * marker.
@@ -182,7 +182,6 @@ class GroupRun {
   private killing: Promise<void> | undefined
   private finishing: Promise<void> | undefined
   private done = false
-  private sawDescendants = false
 
   constructor(
     private readonly spec: GroupSpec,
@@ -330,7 +329,6 @@ class GroupRun {
         if (p.pgid === this.pgid || parentStart !== undefined) {
           this.known.set(p.pid, p.startTime)
           grew = true
-          if (p.pid !== this.pgid) this.sawDescendants = true
         }
       }
     }
@@ -402,7 +400,9 @@ class GroupRun {
       this.timers = []
       // Members left behind by a leader that exited, or escapees seen: they go with the group.
       if (this.killing === undefined && this.pgid !== 0) {
-        if (this.sawDescendants) this.sweepMarked()
+        // One sweep at the end of every run: a descendant that left the group (setsid) between two
+        // scans, or before the first one, is still found by the run's marker.
+        this.sweepMarked()
         if (this.anythingAlive()) {
           this.leftovers = allProcesses().filter((p) => p.pgid === this.pgid).length + this.escapees().length
           this.notes.push(`${this.leftovers} process(es) outlived the harness: killed with its group`)
