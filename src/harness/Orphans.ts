@@ -15,9 +15,11 @@
  *    a descendant that left the group with setsid but kept its environment).
  * A pid that was recycled (same number, another start time) never matches, nor does a process of
  * another group or boot. What a descendant hid from all three (left the group and scrubbed its
- * environment) cannot be told apart from an unrelated process and is left alone.
+ * environment) cannot be told apart from an unrelated process and is left alone. The run's fresh
+ * working directory (only a `<tmpdir>/myco-harness-*` one) is removed with the record.
  */
 import * as fs from "node:fs"
+import * as os from "node:os"
 import * as path from "node:path"
 import { Effect, Schema } from "effect"
 import { SystemError } from "../domain/Failure.js"
@@ -44,7 +46,9 @@ export const GroupRecord = Schema.Struct({
   startTime: Schema.String.pipe(Schema.pattern(/^\d{1,20}$/)),
   bootId: Schema.String,
   command: Schema.String,
-  startedAt: Schema.String
+  startedAt: Schema.String,
+  /** The fresh working directory of the run, removed by the reaper too (absent for a given process.cwd). */
+  workDir: Schema.optional(Schema.String)
 })
 export type GroupRecord = typeof GroupRecord.Type
 
@@ -79,7 +83,7 @@ export const removeRecordSync = (runDir: string, runId: string): void => {
 }
 
 /** The record of a leader that was just spawned. */
-export const recordFor = (runId: string, leader: ProcessIdentity, command: string): GroupRecord => ({
+export const recordFor = (runId: string, leader: ProcessIdentity, command: string, workDir?: string): GroupRecord => ({
   schema: "myco.harness-group/v1",
   runId,
   pid: leader.pid,
@@ -87,8 +91,13 @@ export const recordFor = (runId: string, leader: ProcessIdentity, command: strin
   startTime: leader.startTime,
   bootId: leader.bootId,
   command,
-  startedAt: new Date().toISOString()
+  startedAt: new Date().toISOString(),
+  ...(workDir !== undefined ? { workDir } : {})
 })
+
+/** Only a fresh working directory (`<tmpdir>/myco-harness-*`) is ever removed by the reaper. */
+const isFreshWorkDir = (dir: string): boolean =>
+  path.isAbsolute(dir) && path.dirname(dir) === os.tmpdir() && /^myco-harness-[A-Za-z0-9]+$/.test(path.basename(dir))
 
 /**
  * The processes of `record` alive now (see the module's header for what makes a process the
@@ -155,6 +164,13 @@ export const reapOrphans = (
     for (let waited = 0; waited < 5000 && [...targets.values()].some(alive); waited += 20) yield* sleep(20)
 
     const result = [...targets.values()].map((p) => ({ pid: p.pid, killed: !alive(p) }))
+    for (const { record } of records) {
+      const workDir = record?.workDir
+      if (workDir === undefined || !isFreshWorkDir(workDir)) continue
+      yield* Effect.sync(() => fs.rmSync(workDir, { recursive: true, force: true })).pipe(
+        Effect.catchAllDefect((defect) => Effect.logWarning(`could not remove the harness working directory ${workDir}: ${String(defect)}`))
+      )
+    }
     for (const { file } of records) {
       yield* Effect.sync(() => fs.rmSync(file, { force: true })).pipe(
         Effect.catchAllDefect((defect) => Effect.logWarning(`could not remove the harness record ${file}: ${String(defect)}`))

@@ -232,7 +232,7 @@ class GroupRun {
     this.leaderStart = leader.startTime
     this.known.set(pid, leader.startTime)
     try {
-      writeRecordSync(this.spec.runDir, recordFor(this.spec.runId, leader, this.spec.argv[0]))
+      writeRecordSync(this.spec.runDir, recordFor(this.spec.runId, leader, this.spec.argv[0], this.ownsWorkDir ? workDir : undefined))
       this.recorded = true
     } catch (error) {
       // The harness has not run yet (it waits at the gate): end it, and say why.

@@ -24,8 +24,10 @@ const started: Array<ChildProcess> = []
 beforeEach(() => {
   vaultDir = fs.mkdtempSync(path.join(os.tmpdir(), "myco-orphans-"))
 })
-afterEach(() => {
+afterEach(async () => {
   for (const child of started.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL")
+  // A failed test must not leave its harness's group behind either.
+  await Effect.runPromise(reapOrphans(runDir(), { graceMs: 100 }))
   fs.rmSync(vaultDir, { recursive: true, force: true })
 })
 
@@ -47,6 +49,7 @@ describe("orphaned harness groups", () => {
     expect(fs.statSync(recordsDir(runDir())).mode & 0o777).toBe(0o700)
     expect(record).toMatchObject({ schema: "myco.harness-group/v1", runId: "run-orphan", pgid: record.pid })
     expect(record.startTime).toMatch(/^\d+$/)
+    expect(fs.existsSync(record.workDir)).toBe(true)
 
     supervisor.kill("SIGKILL")
     await new Promise((resolve) => supervisor.once("exit", resolve))
@@ -74,6 +77,7 @@ describe("orphaned harness groups", () => {
     expect(groupMembers(record.pgid)).toEqual([])
     expect(identityOf(pid)).toEqual(identity)
     expect(fs.readdirSync(recordsDir(runDir()))).toEqual([])
+    expect(fs.existsSync(record.workDir)).toBe(false)
   })
 
   it("with no records, or no run/ at all, there is nothing to reap", async () => {
