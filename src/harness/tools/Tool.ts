@@ -44,9 +44,9 @@ export interface GatewayTool {
   readonly description: string
   readonly writes: boolean
   /** The input's JSON Schema (what models and MCP clients are shown). */
-  readonly inputJsonSchema: unknown
+  readonly inputJsonSchema: JSONSchema.JsonSchema7Root
   /** The output's JSON Schema. */
-  readonly outputJsonSchema: unknown
+  readonly outputJsonSchema: JSONSchema.JsonSchema7Root
   /** Decodes the arguments: a failure says, in words, what was wrong with them. */
   readonly decode: (args: unknown) => Effect.Effect<unknown, string>
   /** Runs a decoded call and encodes its answer. */
