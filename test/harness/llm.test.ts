@@ -118,6 +118,22 @@ describe("the llm runtime on the Anthropic Messages API", () => {
     )
   )
 
+  it.live("a call to a tool outside the gateway ends the run as an AgentError on the tool limit", () =>
+    withAnthropic([useTool("Bash", { command: "cat ~/.ssh/id_rsa" })], [], (server) =>
+      Effect.gen(function* () {
+        const { exit, diagnostics } = yield* run(anthropic(server.url))
+        const failure = failureOf(exit)
+        expect(failure._tag).toBe("AgentError")
+        if (failure._tag === "AgentError") {
+          expect(failure.limit).toBe("tool")
+          expect(failure.message).toMatch(/Bash/)
+        }
+        expect(diagnostics[0]?.limit).toBe("tool")
+        expect(diagnostics[0]?.refusedTools).toEqual([{ tool: "Bash", argumentBytes: 2, reason: 'no tool is named "Bash"' }])
+      })
+    )
+  )
+
   it.live("retries a 429 and a 503, then answers", () =>
     withAnthropic([say(GOOD)], [429, 503], (server) =>
       Effect.gen(function* () {
@@ -158,7 +174,7 @@ describe("the llm runtime on the Anthropic Messages API", () => {
   )
 })
 
-describe("the llm runtime on the OpenAI Chat Completions API (Ollama, LM Studio, vLLM)", () => {
+describe("the llm runtime on the OpenAI API (Chat Completions for Ollama, LM Studio, vLLM; Responses for OpenAI)", () => {
   it.live("serves tool calls through the gateway and returns the answer", () =>
     withOpenAi([useTool("events", {}), useTool("write_result", { output: { title: "x", summary: "y" } }), say(GOOD)], [], (server) =>
       Effect.gen(function* () {
@@ -222,6 +238,22 @@ describe("the llm runtime on the OpenAI Chat Completions API (Ollama, LM Studio,
         const nokey = yield* runtime.probe(testManifest({ llm: { provider: "openai", model: "gpt-test", api_key_env: "NO_SUCH_KEY" } }))
         expect(nokey).toMatchObject({ ok: false, detail: expect.stringMatching(/NO_SUCH_KEY/) })
       }).pipe(Effect.provide(FetchHttpClient.layer), Effect.withConfigProvider(keys))
+    )
+  )
+
+  it.live("provider openai speaks the Responses API through @effect/ai-openai, tool calls included", () =>
+    withOpenAi([useTool("events", { limit: 1 }), say(GOOD)], [429], (server) =>
+      Effect.gen(function* () {
+        const manifest = testManifest({ llm: { provider: "openai", model: "gpt-test", base_url: `${server.url}/v1`, api_key_env: "TEST_OPENAI_KEY" }, tools: { allow: ["events"] } })
+        const { exit } = yield* run(manifest)
+        expect(exit._tag).toBe("Success")
+        if (exit._tag === "Success") expect(exit.value.output).toEqual(JSON.parse(GOOD))
+        const calls = server.completions()
+        expect(calls.map((r) => r.path)).toEqual(["/v1/responses", "/v1/responses", "/v1/responses"])
+        expect(calls[0]?.headers.authorization).toBe("Bearer sk-test")
+        const input = (calls[2]?.body as { input: Array<{ type?: string; output?: string }> }).input
+        expect(input.find((item) => item.type === "function_call_output")?.output).toContain("step 0")
+      })
     )
   )
 

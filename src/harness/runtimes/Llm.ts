@@ -118,6 +118,9 @@ const classify = (manifest: HarnessManifest, envName: string | undefined, error:
 
 const isTransient = (failure: RunFailure): boolean => failure._tag === "TransientError"
 
+/** How @effect/ai's Toolkit names a tool call it has no tool for. */
+const UNKNOWN_TOOL = /Failed to find tool with name '([^']{1,200})'/
+
 /** The error a refused or failed tool call returns to the model. */
 const ToolError = Schema.Struct({ error: Schema.String })
 
@@ -236,6 +239,12 @@ const runLlm = (client: HttpClient.HttpClient, context: RunContext): Effect.Effe
         Effect.provide(modelLayer(settings.provider, settings.model, baseUrl, apiKey, maxTokens)),
         Effect.provide(handlers),
         Effect.provideService(HttpClient.HttpClient, client),
+        // A call to a tool outside the gateway cannot be answered (the Toolkit does not know it):
+        // it is handed to the gateway, which refuses and records it, and the run ends on the tool limit.
+        Effect.tapError((error) => {
+          const unknown = error._tag === "MalformedOutput" ? UNKNOWN_TOOL.exec(error.description ?? "")?.[1] : undefined
+          return unknown === undefined ? Effect.void : Effect.ignore(context.gateway.call(unknown, {}))
+        }),
         Effect.mapError((error) => {
           const failure = classify(manifest, envName, error)
           if (failure._tag === "AgentError" && failure.limit === "tool") hit = "tool"
