@@ -12,11 +12,11 @@
  * ToolRefused and is kept (tool, arguments' size, why) for the run's diagnostics; it never runs.
  * The scheduler makes gateways through `makeGatewayFactory` (the GatewayFactory's shape).
  */
-import { Effect, Option, Ref, type Scope } from "effect"
+import { Effect, Layer, Option, Ref, type Scope } from "effect"
 import type { SessionId } from "../domain/Ids.js"
 import { type RefusedCall, type RunGateway, ToolFailed, ToolRefused, type ToolDescription } from "./Gateway.js"
 import type { HarnessManifest } from "./Manifest.js"
-import { GATEWAY_TOOLS, type GatewayTool, type ToolServices } from "./tools/index.js"
+import { GATEWAY_TOOLS, GatewaySettings, type GatewaySettingsShape, type GatewayTool, type ToolServices } from "./tools/index.js"
 
 /** The largest arguments a call may carry, in bytes of JSON. */
 export const MAX_ARGUMENT_BYTES = 64 * 1024
@@ -104,5 +104,8 @@ export const makeGatewayFactory: Effect.Effect<
 > = Effect.map(Effect.context<ToolServices>(), (services) => (runId, manifest, sessionId) =>
   Effect.provide(makeRunGateway(runId, manifest, sessionId), services)
 )
+
+/** The gateway's settings (the project root, the vault, the vault's exclusions, the file size bound). */
+export const layerGatewaySettings = (settings: GatewaySettingsShape): Layer.Layer<GatewaySettings> => Layer.succeed(GatewaySettings, settings)
 
 export { ToolFailed, ToolRefused }

@@ -104,7 +104,10 @@ describe("the llm runtime on the Anthropic Messages API", () => {
         const main = server.mainRequests()
         expect(main.length).toBe(3)
         // Only the allowed tool is offered.
-        expect((main[0]?.body as { tools: Array<{ name: string }> }).tools.map((t) => t.name)).toEqual(["events"])
+        const offered = (main[0]?.body as { tools: Array<{ name: string; input_schema: { properties: Record<string, unknown> } }> }).tools
+        expect(offered.map((t) => t.name)).toEqual(["events"])
+        // The model is shown the tool's own input schema (the gateway decodes with it).
+        expect(Object.keys(offered[0]?.input_schema.properties ?? {}).sort()).toEqual(["after", "limit", "sessionId"])
         expect(main[0]?.headers["x-api-key"]).toBe("sk-test")
         const [served, refused] = toolResults(main[2]?.body)
         expect(JSON.stringify(served?.content)).toContain("step 0")
