@@ -68,9 +68,11 @@ export const readFileTool = defineTool({
       const settings = yield* GatewaySettings
       const sessions = yield* SessionStore
       // The session's own exclusions (the ones its events were captured under) and the vault's.
+      // A session that is gone leaves the vault's; a store that cannot answer reads nothing.
       const sessionGlobs = yield* sessions.get(context.sessionId).pipe(
-        Effect.map((s) => s.boundary.excludePaths),
-        Effect.orElseSucceed((): ReadonlyArray<string> => [])
+        Effect.map((s): ReadonlyArray<string> => s.boundary.excludePaths),
+        Effect.catchTag("SessionNotFound", () => Effect.succeed<ReadonlyArray<string>>([])),
+        Effect.mapError((failure) => new ToolFailed({ tool: "read_file", message: `the session's capture boundary could not be read: ${failure.message}` }))
       )
       const globs = [...sessionGlobs, ...settings.excludePaths]
       const root = path.resolve(settings.projectRoot)
