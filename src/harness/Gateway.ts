@@ -35,6 +35,13 @@ export class ToolFailed extends Schema.TaggedError<ToolFailed>()("ToolFailed", {
   message: Schema.String
 }) {}
 
+/** A call the gateway refused, as the run's diagnostics list it (Runtime.ts `refusedTools`). */
+export interface RefusedCall {
+  readonly tool: string
+  readonly argumentBytes: number
+  readonly reason: string
+}
+
 /** The gateway as one run sees it. */
 export interface RunGateway {
   readonly runId: string
@@ -44,4 +51,6 @@ export interface RunGateway {
   readonly call: (tool: string, args: unknown) => Effect.Effect<unknown, ToolRefused | ToolFailed>
   /** What `write_result` stored, if the harness wrote its result through the gateway. */
   readonly writtenResult: Effect.Effect<unknown | undefined>
+  /** The calls refused so far, oldest first (for the run's diagnostics); absent on gateways that do not keep them. */
+  readonly refused?: Effect.Effect<ReadonlyArray<RefusedCall>>
 }

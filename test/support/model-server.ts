@@ -13,6 +13,10 @@
  * tools, asking for a summary) gets a scripted summary. `count_tokens`, the `HEAD /` probe Claude
  * Code sends first and `GET /v1/models` are answered too. Every request is recorded in `requests`;
  * other endpoints get a 404 Anthropic error and a line on stderr.
+ *
+ * For clients other than Claude Code (myco's llm runtime), `everyRequestIsMain` answers every
+ * /v1/messages request from the script, and `faults` are served first, one per main request: an
+ * HTTP status (429, 500...) with an Anthropic error body, or `hang` (no answer until closed).
  */
 import * as http from "node:http"
 import type { AddressInfo } from "node:net"
@@ -32,6 +36,9 @@ export const say = (text: string): ScriptedTurn => ({ content: [{ type: "text", 
 export const useTool = (name: string, input: Readonly<Record<string, unknown>>, text?: string): ScriptedTurn => ({
   content: [...(text === undefined ? [] : [{ type: "text" as const, text }]), { type: "tool_use", name, input }]
 })
+
+/** A scripted failure of one request: an HTTP status, or no answer at all. */
+export type Fault = number | "hang"
 
 /** What the server made of one request. */
 export type RequestKind = "main" | "side" | "compact" | "count_tokens" | "probe" | "unknown"
@@ -157,8 +164,12 @@ const sendJson = (res: http.ServerResponse, status: number, body: unknown): void
  * Starts the server on 127.0.0.1 with a free port. `log` gets a line per request; by default only
  * requests to endpoints the server does not know are written, on stderr.
  */
-export const startModelServer = async (script: ReadonlyArray<ScriptedTurn>, options: { readonly log?: (line: string) => void } = {}): Promise<ModelServer> => {
+export const startModelServer = async (
+  script: ReadonlyArray<ScriptedTurn>,
+  options: { readonly log?: (line: string) => void; readonly everyRequestIsMain?: boolean; readonly faults?: ReadonlyArray<Fault> } = {}
+): Promise<ModelServer> => {
   const requests: Array<RecordedRequest> = []
+  const faults = [...(options.faults ?? [])]
   const turns = new Map<string, number>()
   const log = options.log ?? ((line: string) => void (line.includes(" unknown") && process.stderr.write(`[model-server] ${line}\n`)))
 
@@ -186,7 +197,13 @@ export const startModelServer = async (script: ReadonlyArray<ScriptedTurn>, opti
       if (isCompaction(body)) {
         record("compact")
         blocks = [{ type: "text", text: "<analysis>Scripted.</analysis>\n<summary>The user ran a scripted session.</summary>" }]
-      } else if (isMainConversation(body)) {
+      } else if (options.everyRequestIsMain === true || isMainConversation(body)) {
+        const fault = faults.shift()
+        if (fault !== undefined) {
+          record("main")
+          if (fault === "hang") return
+          return sendJson(res, fault, { type: "error", error: { type: fault === 429 ? "rate_limit_error" : "api_error", message: `scripted ${fault}` } })
+        }
         const key = requestKey(body)
         const turn = turns.get(key) ?? turns.size
         turns.set(key, turn)
