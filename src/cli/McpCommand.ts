@@ -11,7 +11,7 @@
 import { Command, Options } from "@effect/cli"
 import * as NodeSink from "@effect/platform-node/NodeSink"
 import * as NodeStream from "@effect/platform-node/NodeStream"
-import { Effect } from "effect"
+import { Effect, Either } from "effect"
 import { RUN_TOKEN_ENV, serveRunTools, socketRunTools } from "../harness/Mcp.js"
 import { readDaemonInfo } from "../vault/RunFiles.js"
 import { VaultContext } from "../vault/VaultContext.js"
@@ -49,11 +49,16 @@ export const mcpCommand = Command.make(
         return yield* fail(ExitCode.unavailable, `myco: the supervisor of ${paths.dir} is not running: run ${o.run} has no gateway`, "  hint: start it with `myco run`")
       }
       const client = socketRunTools({ socketPath: info.socket, runId: o.run, token, timeoutMs: CONNECT_TIMEOUT_MS })
-      const tools = yield* client.list.pipe(
-        Effect.catchTag("RunTokenInvalid", (e) => Effect.zipRight(fail(ExitCode.noPerm, `myco: ${e.message}`), Effect.never))
-      )
+      const listed = yield* Effect.either(client.list)
+      if (Either.isLeft(listed)) {
+        if (listed.left._tag !== "RunTokenInvalid") return yield* Effect.fail(listed.left)
+        return yield* fail(ExitCode.noPerm, `myco: ${listed.left.message}`, "  hint: the token is issued for one run and revoked when it ends; only the supervisor starts `myco mcp`")
+      }
+      const tools = listed.right
       // The token stays out of everything this process starts or prints.
       delete process.env[RUN_TOKEN_ENV]
-      yield* serveRunTools({ name: "myco", version: VERSION, client, tools, stdin: NodeStream.stdin, stdout: NodeSink.stdout })
+      // stdout is not ended when the session ends: the process's own last words may follow.
+      const stdout = NodeSink.fromWritable(() => process.stdout, (cause) => cause, { endOnDone: false })
+      yield* serveRunTools({ name: "myco", version: VERSION, client, tools, stdin: NodeStream.stdin, stdout })
     }).pipe(Effect.provide(vaultLayer(o.vault)))
 ).pipe(Command.withDescription("serve one run's gateway tools as an MCP server over stdio (the token in MYCO_RUN_TOKEN)"))

@@ -17,7 +17,7 @@ import * as McpSchema from "@effect/ai/McpSchema"
 import * as McpServer from "@effect/ai/McpServer"
 import * as RpcSerialization from "@effect/rpc/RpcSerialization"
 import * as RpcServer from "@effect/rpc/RpcServer"
-import { Effect, Fiber, Layer, type Sink, type Stream } from "effect"
+import { Deferred, Effect, Fiber, Layer, type Sink, Stream } from "effect"
 import { connect } from "../protocol/Client.js"
 import {
   type FrameError,
@@ -121,11 +121,24 @@ const forwardingServer = (client: RunToolsClient): Layer.Layer<McpServer.McpServ
   )
 
 /**
- * Serves the run's tools on `stdin`/`stdout` until the client closes stdin. `tools` is what
+ * Serves the run's tools on `stdin`/`stdout` until the client closes stdin (then the answers in
+ * flight are not waited for: the client has gone). `tools` is what
  * ToolList answered when the server started; they are registered before the first message is
  * read, so that `initialize` already announces them.
  */
 export const serveRunTools = <EIn, EOut>(options: {
+  readonly name: string
+  readonly version: string
+  readonly client: RunToolsClient
+  readonly tools: ReadonlyArray<ToolInfo>
+  readonly stdin: Stream.Stream<Uint8Array, EIn>
+  readonly stdout: Sink.Sink<unknown, Uint8Array | string, unknown, EOut>
+}): Effect.Effect<void> =>
+  Effect.flatMap(Deferred.make<void>(), (ended) =>
+    Effect.raceFirst(Deferred.await(ended), serve({ ...options, stdin: options.stdin.pipe(Stream.ensuring(Deferred.succeed(ended, undefined))) }))
+  )
+
+const serve = <EIn, EOut>(options: {
   readonly name: string
   readonly version: string
   readonly client: RunToolsClient
@@ -154,8 +167,8 @@ export const serveRunTools = <EIn, EOut>(options: {
         RpcServer.layerProtocolStdio({ stdin: options.stdin, stdout: options.stdout }).pipe(Layer.provide(RpcSerialization.layerNdJsonRpc()))
       )
     ),
-    // The stdio protocol ends the fiber that serves it (an interruption) once stdin has ended:
-    // for the caller, that is the end of the session, not a failure.
+    // The stdio protocol may end the fiber that serves it (an interruption) once stdin has
+    // ended: for the caller, that is the end of the session, not a failure.
     Effect.fork,
     Effect.flatMap(Fiber.await),
     Effect.asVoid
