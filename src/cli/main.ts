@@ -17,6 +17,7 @@ import { hooksCommand } from "./HooksCommand.js"
 import { reportDefect, reportFailure, reportUsage } from "./ExitCodes.js"
 import { initCommand } from "./InitCommand.js"
 import { ExitCode } from "./ExitCodes.js"
+import { mcpCommand } from "./McpCommand.js"
 import { layerProcessOutput, Output, plainWhereNeeded } from "./Output.js"
 import { sessionCommand } from "./SessionCommands.js"
 import { installSignals, Signals } from "./Signals.js"
@@ -28,7 +29,7 @@ rememberUserUmask(process.umask(0o077))
 
 const myco = Command.make("myco").pipe(
   Command.withDescription("session-lifecycle supervision runtime for coding agents"),
-  Command.withSubcommands([initCommand, doctorCommand, sessionCommand, runCommand, stopCommand, statusCommand, hooksCommand])
+  Command.withSubcommands([initCommand, doctorCommand, sessionCommand, runCommand, stopCommand, statusCommand, hooksCommand, mcpCommand])
 )
 
 const cli = Command.run(myco, { name: "myco", version: VERSION })

@@ -25,6 +25,7 @@ import { Snapshot, Supervisor } from "../actor/index.js"
 import { Clock, DateTime, Deferred, type Duration, Effect, Layer, Schema, type Scope } from "effect"
 import { CaptureWriter, layerCaptureWriter } from "../capture/CaptureWriter.js"
 import { ConfigError, SystemError, type TransientError } from "../domain/Failure.js"
+import { layerRunTokens, RunTokens } from "../harness/RunTokens.js"
 import type { StatusReply } from "../protocol/Protocol.js"
 import { layerDirect, SessionLifecycle } from "../session/Lifecycle.js"
 import { completeIdleSessions } from "../session/IdleCompletion.js"
@@ -132,14 +133,15 @@ export const runDaemon = (options: DaemonOptions): Effect.Effect<DaemonExit, Alr
         layerDirect,
         layerCaptureWriter({ queueCapacity: config.daemon.ingest_queue, maxBatchEvents: config.daemon.max_batch_events }).pipe(
           Layer.provide(layerCommitObserver)
-        )
+        ),
+        layerRunTokens
       ).pipe(Layer.provideMerge(layerWatchHub), Layer.provideMerge(stores), Layer.provideMerge(Layer.succeed(VaultContext, vault)))
       const context = yield* Layer.build(services)
       return yield* serveVault(options, socketPath).pipe(Effect.provide(context))
     })
   )
 
-type Services = SessionLifecycle | SessionStore | EventStore | RunStore | RefusalStore | Maintenance | CaptureWriter | WatchHub | VaultContext
+type Services = SessionLifecycle | SessionStore | EventStore | RunStore | RefusalStore | Maintenance | CaptureWriter | WatchHub | VaultContext | RunTokens
 
 const serveVault = (options: DaemonOptions, socketPath: string): Effect.Effect<DaemonExit, StoreFailure, Services | Scope.Scope> =>
   Effect.gen(function* () {
@@ -151,6 +153,7 @@ const serveVault = (options: DaemonOptions, socketPath: string): Effect.Effect<D
     const hub = yield* WatchHub
     const maintenance = yield* Maintenance
     const runs = yield* RunStore
+    const tokens = yield* RunTokens
     const startedAt = yield* DateTime.now
     const startedMs = DateTime.toEpochMillis(startedAt)
     const stopSignal = yield* Deferred.make<StopReason>()
@@ -207,7 +210,10 @@ const serveVault = (options: DaemonOptions, socketPath: string): Effect.Effect<D
       sessions,
       hub,
       status,
-      stop: Effect.asVoid(Deferred.succeed(stopSignal, "stop-request"))
+      stop: Effect.asVoid(Deferred.succeed(stopSignal, "stop-request")),
+      tokens,
+      // A tool's answer is one frame, bounded as the frames the supervisor accepts.
+      maxToolOutputBytes: config.daemon.max_frame_bytes
     })
     const maintenanceSpec = yield* maintenanceWorker({
       every: options.maintenanceInterval,

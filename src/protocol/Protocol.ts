@@ -121,6 +121,26 @@ export class Status extends Schema.TaggedClass<Status>()("Status", {}) {}
 /** A live stream of transitions and events, of one session or of all. */
 export class Watch extends Schema.TaggedClass<Watch>()("Watch", { sessionId: Schema.optional(SessionId) }) {}
 
+/** Bounds of the gateway requests' strings (a run id, a token, a tool name). */
+const RunIdString = Schema.String.pipe(Schema.minLength(1), Schema.maxLength(200))
+const TokenString = Schema.String.pipe(Schema.minLength(1), Schema.maxLength(200))
+const ToolName = Schema.String.pipe(Schema.minLength(1), Schema.maxLength(128))
+
+/**
+ * Calls one of the gateway's tools for a run (`myco mcp --run <id>`), with the token the
+ * supervisor issued for that run. The arguments are the tool's JSON input; the frame's own limits
+ * (size, depth) bound them.
+ */
+export class ToolCall extends Schema.TaggedClass<ToolCall>()("ToolCall", {
+  runId: RunIdString,
+  token: TokenString,
+  tool: ToolName,
+  args: Schema.Unknown
+}) {}
+
+/** The tools a run may call (after the manifest's `allow` and `read_only`). */
+export class ToolList extends Schema.TaggedClass<ToolList>()("ToolList", { runId: RunIdString, token: TokenString }) {}
+
 /** Asks the supervisor to shut down gracefully. */
 export class Stop extends Schema.TaggedClass<Stop>()("Stop", {}) {}
 
@@ -192,6 +212,16 @@ export const HookEventReply = Schema.Struct({
 })
 export type HookEventReply = typeof HookEventReply.Type
 
+/** A gateway tool, as `ToolList` describes it. */
+export const ToolInfo = Schema.Struct({
+  name: Schema.String,
+  description: Schema.String,
+  /** Its input, as JSON Schema. */
+  inputSchema: Schema.Unknown,
+  writes: Schema.Boolean
+})
+export type ToolInfo = typeof ToolInfo.Type
+
 // ---- errors -----------------------------------------------------------------------------------
 
 /** A frame that is not valid JSON, or not a valid request. */
@@ -253,6 +283,31 @@ export class ProtocolViolation extends Schema.TaggedError<ProtocolViolation>()("
   }
 }
 
+/**
+ * A tool call the gateway refused (not allowed, a write under `read_only`, arguments that do not
+ * decode): the wire form of harness/Gateway.ts's ToolRefused (same tag and fields; protocol/ does
+ * not depend on harness/).
+ */
+export class ToolRefused extends Schema.TaggedError<ToolRefused>()("ToolRefused", {
+  tool: Schema.String,
+  reason: Schema.String,
+  argumentBytes: Schema.Int
+}) {
+  override get message(): string {
+    return `tool ${this.tool} refused: ${this.reason}`
+  }
+}
+
+/** An allowed tool call that failed while running: the wire form of harness/Gateway.ts's ToolFailed. */
+export class ToolFailed extends Schema.TaggedError<ToolFailed>()("ToolFailed", { tool: Schema.String, message: Schema.String }) {}
+
+/** A run token that no live run holds: never issued, revoked (its run ended), or another run's. */
+export class RunTokenInvalid extends Schema.TaggedError<RunTokenInvalid>()("RunTokenInvalid", { runId: Schema.String }) {
+  override get message(): string {
+    return `no live run ${this.runId} holds this token (the run has ended, or the token is not its own)`
+  }
+}
+
 /** What any frame may be answered with, whatever its request: the frame itself was the problem. */
 export const FrameError = Schema.Union(BadFrame, FrameTooLarge, FrameTooDeep, Overloaded, UnsupportedProtocol, ShuttingDown)
 export type FrameError = typeof FrameError.Type
@@ -291,6 +346,9 @@ const request = <P extends Schema.Schema.All, S extends Schema.Schema.All, E ext
 const encodeRecord = Schema.encodeSync(TransitionRecord)
 const encodeTransitioned = (t: Transitioned): typeof Transitioned.Encoded => ({ session: sessionToJson(t.session), record: encodeRecord(t.record) })
 
+/** The most tools one run is offered. */
+export const MAX_RUN_TOOLS = 100
+
 /** Every request of the protocol, by tag. */
 export const Requests = {
   Hello: request({ payload: Hello, success: HelloReply, error: UnsupportedProtocol }),
@@ -317,6 +375,12 @@ export const Requests = {
   Capture: request({ payload: Capture, success: Schema.Array(AppendOutcome), error: Schema.Union(SessionNotFound, AgentError, ...StoreFailures) }),
   HookEvent: request({ payload: HookEvent, success: HookEventReply, error: Schema.Union(SessionNotFound, AgentError, ...StoreFailures) }),
   Status: request({ payload: Status, success: StatusReply, error: Schema.Union(...StoreFailures) }),
+  ToolCall: request({ payload: ToolCall, success: Schema.Unknown, error: Schema.Union(ToolRefused, ToolFailed, RunTokenInvalid) }),
+  ToolList: request({
+    payload: ToolList,
+    success: Schema.Array(ToolInfo).pipe(Schema.maxItems(MAX_RUN_TOOLS)),
+    error: RunTokenInvalid
+  }),
   Watch: request({ payload: Watch, success: WatchItem, error: Schema.Never, stream: true }),
   Stop: request({ payload: Stop, success: Schema.Struct({ stopping: Schema.Boolean }), error: Schema.Never })
 } as const
