@@ -76,8 +76,8 @@ describe.skipIf(!built)("myco mcp --run", () => {
     // Arguments that do not decode: refused too, still a tool error.
     const bad = await peer.request("tools/call", { name: "echo", arguments: { text: 5 } })
     expect(bad.result?.["isError"]).toBe(true)
-    expect(gateway.refused.map((r) => r.tool)).toEqual(["secret", "echo"])
-    expect(gateway.refused[0]?.argumentBytes).toBe(2)
+    expect(gateway.refusals.map((r) => r.tool)).toEqual(["secret", "echo"])
+    expect(gateway.refusals[0]?.argumentBytes).toBe(2)
 
     expect(await peer.close()).toBe(0)
   }, 120_000)

@@ -44,7 +44,8 @@ const WriteInput = Schema.Struct({ output: Schema.Unknown })
 /** An in-memory gateway of one run, with what it was asked. */
 export interface MemoryGateway extends RunGateway {
   readonly served: Array<{ readonly tool: string; readonly args: unknown }>
-  readonly refused: Array<{ readonly tool: string; readonly reason: string; readonly argumentBytes: number }>
+  /** The calls it refused, as recorded (the port's `refused` reads the same list). */
+  readonly refusals: Array<{ readonly tool: string; readonly reason: string; readonly argumentBytes: number }>
 }
 
 /** A gateway that offers the tools of `allow` (in TOOLS) and refuses every other call, in code. */
@@ -61,7 +62,8 @@ export const memoryGateway = (runId: string, allow: ReadonlyArray<string>): Memo
     runId,
     tools: TOOLS.filter((t) => allow.includes(t.name)),
     served,
-    refused,
+    refusals: refused,
+    refused: Effect.sync(() => [...refused]),
     writtenResult: Effect.sync(() => written),
     call: (tool, args) =>
       Effect.suspend((): Effect.Effect<unknown, ToolRefused | ToolFailed> => {
