@@ -11,6 +11,8 @@ import type { Handlers, RequestHandler } from "../protocol/Server.js"
 import type { SessionLifecycle } from "../session/Lifecycle.js"
 import type { Sessions } from "../session/Sessions.js"
 import type { WatchHub } from "../session/WatchHub.js"
+import type { Harnesses } from "../harness/Registry.js"
+import { tryRequest } from "../harness/Try.js"
 import { type ConfigError, SystemError, type TransientError } from "../domain/Failure.js"
 
 /** What the router routes to. */
@@ -20,6 +22,8 @@ export interface RouterServices {
   readonly sessions: Sessions
   readonly hub: WatchHub["Type"]
   readonly status: Effect.Effect<StatusReply, SystemError | ConfigError | TransientError>
+  /** The harness registry. */
+  readonly harnesses: Harnesses
   /** Asks the supervisor to stop gracefully. */
   readonly stop: Effect.Effect<void>
 }
@@ -47,6 +51,8 @@ export const router = (s: RouterServices): RequestHandler<never> => {
     Capture: (request) => s.sessions.capture(request.events),
     HookEvent: (request) => Effect.flatten(s.sessions.submitHook(request)),
     Status: () => s.status,
+    HarnessList: () => s.harnesses.list,
+    HarnessTry: (request) => s.harnesses.submit(tryRequest(s.harnesses.entries, request)),
     Stop: () => Effect.as(s.stop, { stopping: true })
   }
   const watch = (request: Watch) =>

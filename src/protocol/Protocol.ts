@@ -21,7 +21,9 @@ import { AgentNotAllowed, SessionExists, SessionNotFound, VersionConflict } from
 import { ActorSnapshot } from "../actor/Snapshot.js"
 import { AppendOutcome, CapturedEvent, EventKind, IdempotencyId } from "../domain/Event.js"
 import { AgentError, ConfigError, SystemError, TransientError } from "../domain/Failure.js"
+import { HarnessInfo } from "../domain/HarnessInfo.js"
 import { AgentName, SessionId } from "../domain/Ids.js"
+import { Run } from "../domain/Run.js"
 import { InvalidTransition, Session, SessionMetadata, SessionStatus, sessionToJson, TransitionCommand, TransitionRecord } from "../domain/Session.js"
 
 /** The protocol version. A server refuses a Hello with another major version. */
@@ -121,6 +123,18 @@ export class Status extends Schema.TaggedClass<Status>()("Status", {}) {}
 /** A live stream of transitions and events, of one session or of all. */
 export class Watch extends Schema.TaggedClass<Watch>()("Watch", { sessionId: Schema.optional(SessionId) }) {}
 
+/** The harnesses of the vault, with their circuits and running runs. */
+export class HarnessList extends Schema.TaggedClass<HarnessList>()("HarnessList", {}) {}
+
+/** One ad-hoc run on a named harness, answered once it ended (every attempt recorded as a run). */
+export class HarnessTry extends Schema.TaggedClass<HarnessTry>()("HarnessTry", {
+  harness: Schema.String.pipe(Schema.minLength(1), Schema.maxLength(128)),
+  sessionId: SessionId,
+  prompt: Schema.String.pipe(Schema.maxLength(64 * 1024)),
+  /** The capability to ask for; the harness's first when absent. */
+  capability: Schema.optional(Schema.String.pipe(Schema.minLength(1), Schema.maxLength(128)))
+}) {}
+
 /** Asks the supervisor to shut down gracefully. */
 export class Stop extends Schema.TaggedClass<Stop>()("Stop", {}) {}
 
@@ -156,7 +170,9 @@ export const StatusReply = Schema.Struct({
     batchesCommitted: Schema.Int
   }),
   deadLetters: Schema.Int,
-  connections: Schema.Int
+  connections: Schema.Int,
+  /** The harnesses, with their circuits and running runs. */
+  harnesses: Schema.optional(Schema.Array(HarnessInfo))
 })
 export type StatusReply = typeof StatusReply.Type
 
@@ -318,6 +334,8 @@ export const Requests = {
   HookEvent: request({ payload: HookEvent, success: HookEventReply, error: Schema.Union(SessionNotFound, AgentError, ...StoreFailures) }),
   Status: request({ payload: Status, success: StatusReply, error: Schema.Union(...StoreFailures) }),
   Watch: request({ payload: Watch, success: WatchItem, error: Schema.Never, stream: true }),
+  HarnessList: request({ payload: HarnessList, success: Schema.Array(HarnessInfo), error: Schema.Never }),
+  HarnessTry: request({ payload: HarnessTry, success: Run, error: Schema.Union(SessionNotFound, ...StoreFailures) }),
   Stop: request({ payload: Stop, success: Schema.Struct({ stopping: Schema.Boolean }), error: Schema.Never })
 } as const
 

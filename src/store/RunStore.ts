@@ -22,10 +22,10 @@ export interface NewRun {
 
 /** Which runs to list. */
 export interface RunQuery {
-  readonly sessionId?: string
-  readonly status?: RunStatus
+  readonly sessionId?: string | undefined
+  readonly status?: RunStatus | undefined
   /** At most this many, newest first. */
-  readonly limit?: number
+  readonly limit?: number | undefined
 }
 
 /** Intelligence runs. */
