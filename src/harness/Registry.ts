@@ -198,17 +198,21 @@ export const makeHarnesses = (
           const m = manifests.get(s.harness)
           const runtime = m === undefined ? undefined : runtimes.get(m.runtime)
           if (q === undefined || m === undefined || runtime === undefined) continue
-          yield* options.executor(m.name, execute(q, m, runtime))
+          // Started from wherever dispatch runs (the end of another run is uninterruptible): the
+          // run itself must always be interruptible, or its timeout could not stop it.
+          yield* options.executor(m.name, Effect.interruptible(execute(q, m, runtime)))
         }
         // A run waiting for an open circuit is looked at again when the circuit half-opens.
         const wake = state.pending.length > 0 ? nextWake(state.circuits, now) : undefined
         if (wake !== undefined && (state.wakeAt === undefined || wake < state.wakeAt)) {
           state.wakeAt = wake
           yield* Effect.forkIn(
-            Effect.zipRight(Effect.sleep(Duration.millis(wake - now)), Effect.suspend(() => {
-              state.wakeAt = undefined
-              return dispatch
-            })),
+            Effect.interruptible(
+              Effect.zipRight(Effect.sleep(Duration.millis(wake - now)), Effect.suspend(() => {
+                state.wakeAt = undefined
+                return dispatch
+              }))
+            ),
             scope
           )
         }
@@ -341,12 +345,12 @@ export const makeHarnesses = (
           const delay = Math.min(30_000, 1000 * 2 ** (q.attempt - 1)) * jitter
           yield* Effect.logWarning(`run ${q.runId} on ${m.name}: ${ended.failure}; attempt ${q.attempt + 1} in ${Math.round(delay)} ms`)
           yield* Effect.forkIn(
-            Effect.zipRight(
+            Effect.interruptible(Effect.zipRight(
               Effect.sleep(Duration.millis(delay)),
               enqueue(q.request, q.attempt + 1, q.done).pipe(
                 Effect.catchAll((e) => Effect.zipRight(Effect.logError(`run ${q.runId}: the retry could not be queued: ${e.message}`), Effect.flatMap(runs.get(q.runId).pipe(Effect.orDie), (r) => Deferred.succeed(q.done, r))))
               )
-            ),
+            )),
             scope
           )
         } else {
