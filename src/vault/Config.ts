@@ -319,8 +319,13 @@ export const parseYaml = (text: string): Either.Either<unknown, ReadonlyArray<st
       })
     )
   }
-  const raw: unknown = document.toJS({ maxAliasCount: 100 })
-  return Either.right(raw ?? {})
+  // An unresolved alias, or aliases expanding past the bound, throw while converting.
+  try {
+    const raw: unknown = document.toJS({ maxAliasCount: 100 })
+    return Either.right(raw ?? {})
+  } catch (error) {
+    return Either.left([`YAML: ${error instanceof Error ? error.message : String(error)}`])
+  }
 }
 
 /**
