@@ -128,6 +128,15 @@ export const statusCommand = Command.make("status", { vault: vaultOption, json: 
       `sessions     ${s.sessions.active} active, ${s.sessions.completed} completed, ${s.sessions.processed} processed, ${s.sessions.archived} archived; ${s.sessions.live} live actors`,
       `ingest       queue ${s.ingest.queueDepth}/${s.ingest.queueCapacity}, ${s.ingest.eventsCommitted} events in ${s.ingest.batchesCommitted} commits, ${s.ingest.duplicates} duplicates, ${s.ingest.lateEvents} late`,
       `dead letters ${s.deadLetters}`,
+      ...(s.harnesses === undefined
+        ? []
+        : [
+            `harnesses    ${s.harnesses.length === 0 ? "none" : ""}`.trimEnd(),
+            ...s.harnesses.map(
+              (h) =>
+                `  ${h.name}  ${h.status}, circuit ${h.circuit}${h.running.length === 0 ? "" : `, running ${h.running.join(", ")}`}${h.status === "ok" ? "" : `: ${h.detail}`}`
+            )
+          ]),
       "",
       ...renderTree(s.tree, "", true, true)
     ]

@@ -14,6 +14,7 @@ import type {
 import type { AgentError, ConfigError, SystemError, TransientError } from "../domain/Failure.js"
 import type { BadFrame, FrameTooDeep, FrameTooLarge, Overloaded, ProtocolViolation, ShuttingDown, SupervisorUnavailable, UnsupportedProtocol } from "../protocol/Protocol.js"
 import type { InvalidTransition } from "../domain/Session.js"
+import type { RunNotFound } from "../domain/Run.js"
 import { Output } from "./Output.js"
 
 export { ExitCode } from "../domain/ExitCode.js"
@@ -26,6 +27,7 @@ export type CommandFailure =
   | SystemError
   | AgentError
   | SessionNotFound
+  | RunNotFound
   | SessionExists
   | VersionConflict
   | InvalidTransition
@@ -45,6 +47,7 @@ const exitCodes: { readonly [K in CommandFailure["_tag"]]: number } = {
   SystemError: ExitCode.software,
   AgentError: ExitCode.software,
   SessionNotFound: ExitCode.noInput,
+  RunNotFound: ExitCode.noInput,
   SessionExists: ExitCode.cantCreate,
   VersionConflict: ExitCode.tempFail,
   InvalidTransition: ExitCode.dataErr,

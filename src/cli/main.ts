@@ -20,6 +20,7 @@ import { ExitCode } from "./ExitCodes.js"
 import { mcpCommand } from "./McpCommand.js"
 import { layerProcessOutput, Output, plainWhereNeeded } from "./Output.js"
 import { sessionCommand } from "./SessionCommands.js"
+import { harnessCommand, runsCommand } from "./HarnessCommands.js"
 import { installSignals, Signals } from "./Signals.js"
 import { VERSION } from "./Version.js"
 
@@ -29,7 +30,7 @@ rememberUserUmask(process.umask(0o077))
 
 const myco = Command.make("myco").pipe(
   Command.withDescription("session-lifecycle supervision runtime for coding agents"),
-  Command.withSubcommands([initCommand, doctorCommand, sessionCommand, runCommand, stopCommand, statusCommand, hooksCommand, mcpCommand])
+  Command.withSubcommands([initCommand, doctorCommand, sessionCommand, runCommand, stopCommand, statusCommand, hooksCommand, harnessCommand, runsCommand, mcpCommand])
 )
 
 const cli = Command.run(myco, { name: "myco", version: VERSION })

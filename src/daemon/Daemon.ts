@@ -17,7 +17,8 @@
  *   ├── sessions         dynamic: one actor per live session, passivated when idle
  *   ├── socket-server    the Unix socket
  *   ├── spool            drains the events hooks spooled while no supervisor answered
- *   └── maintenance      completes idle sessions, and stops the supervisor when it is idle
+ *   ├── maintenance      completes idle sessions, and stops the supervisor when it is idle
+ *   └── harnesses        one actor per harness, owning its runs (last: its restarts reach no one)
  */
 import * as fs from "node:fs"
 import * as path from "node:path"
@@ -50,6 +51,11 @@ import { maintenanceWorker } from "./workers/MaintenanceWorker.js"
 import { socketWorker } from "./workers/SocketWorker.js"
 import { spoolWorker } from "./workers/SpoolWorker.js"
 import { storeWorker } from "./workers/StoreWorker.js"
+import { harnessesWorker } from "./workers/HarnessesWorker.js"
+import { discoverManifests } from "../harness/Manifests.js"
+import { GatewayFactory, layerNoToolsGateway } from "../harness/GatewayFactory.js"
+import type { Runtimes } from "../harness/Runtime.js"
+import { layerDefaultRuntimes } from "../harness/runtimes/index.js"
 
 /** Another supervisor holds the vault. */
 export class AlreadyRunning extends Schema.TaggedError<AlreadyRunning>()("AlreadyRunning", { pid: Schema.NullOr(Schema.Int) }) {
@@ -131,6 +137,8 @@ export const runDaemon = (options: DaemonOptions): Effect.Effect<DaemonExit, Alr
       })
       const services = Layer.mergeAll(
         layerDirect,
+        layerDefaultRuntimes,
+        layerNoToolsGateway,
         layerCaptureWriter({ queueCapacity: config.daemon.ingest_queue, maxBatchEvents: config.daemon.max_batch_events }).pipe(
           Layer.provide(layerCommitObserver)
         ),
@@ -141,7 +149,19 @@ export const runDaemon = (options: DaemonOptions): Effect.Effect<DaemonExit, Alr
     })
   )
 
-type Services = SessionLifecycle | SessionStore | EventStore | RunStore | RefusalStore | Maintenance | CaptureWriter | WatchHub | VaultContext | RunTokens
+type Services =
+  | SessionLifecycle
+  | SessionStore
+  | EventStore
+  | RunStore
+  | RefusalStore
+  | Maintenance
+  | CaptureWriter
+  | WatchHub
+  | VaultContext
+  | Runtimes
+  | GatewayFactory
+  | RunTokens
 
 const serveVault = (options: DaemonOptions, socketPath: string): Effect.Effect<DaemonExit, StoreFailure, Services | Scope.Scope> =>
   Effect.gen(function* () {
@@ -175,6 +195,9 @@ const serveVault = (options: DaemonOptions, socketPath: string): Effect.Effect<D
     // ---- the tree ---------------------------------------------------------------------------
     const sessions = yield* makeSessions({ passivateAfter: options.passivateAfter, unattributedBoundary: configuredBoundary(paths, config) })
     const rootRef = yield* Deferred.make<Supervisor.Supervisor>()
+    const discovery = discoverManifests(paths.root, config)
+    for (const e of discovery.entries) if (e._tag === "Invalid") yield* Effect.logWarning(`harness ${e.name} (${e.source}) is invalid: ${e.problems.join("; ")}`)
+    const harnesses = yield* harnessesWorker({ entries: discovery.entries, config, projectRoot: paths.root, vaultDir: paths.dir })
     const socket = yield* socketWorker({
       path: socketPath,
       maxFrameBytes: config.daemon.max_frame_bytes,
@@ -201,7 +224,8 @@ const serveVault = (options: DaemonOptions, socketPath: string): Effect.Effect<D
         sessions: { ...counts, live: Snapshot.find(snapshot, "myco/sessions")?.childCount ?? 0 },
         ingest,
         deadLetters: Snapshot.flatten(snapshot).reduce((n, s) => n + s.deadLetters, 0),
-        connections: yield* socket.connections
+        connections: yield* socket.connections,
+        harnesses: yield* harnesses.harnesses.list
       }
     })
     const handler = router({
@@ -210,6 +234,7 @@ const serveVault = (options: DaemonOptions, socketPath: string): Effect.Effect<D
       sessions,
       hub,
       status,
+      harnesses: harnesses.harnesses,
       stop: Effect.asVoid(Deferred.succeed(stopSignal, "stop-request")),
       tokens,
       // A tool's answer is one frame, bounded as the frames the supervisor accepts.
@@ -245,7 +270,8 @@ const serveVault = (options: DaemonOptions, socketPath: string): Effect.Effect<D
           },
           options.spoolInterval
         ),
-        maintenanceSpec
+        maintenanceSpec,
+        harnesses.spec
       ],
       intensity: 5,
       period: "30 seconds",
@@ -253,6 +279,7 @@ const serveVault = (options: DaemonOptions, socketPath: string): Effect.Effect<D
     }).pipe(Effect.mapError((e) => new SystemError({ operation: "supervisor.start", message: e.message })))
     yield* Deferred.succeed(rootRef, root)
     yield* sessions.bind(root)
+    yield* harnesses.bind(root)
 
     writeDaemonInfo(paths, {
       pid: process.pid,

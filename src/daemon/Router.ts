@@ -21,6 +21,8 @@ import type { Handlers, RequestHandler } from "../protocol/Server.js"
 import type { SessionLifecycle } from "../session/Lifecycle.js"
 import type { Sessions } from "../session/Sessions.js"
 import type { WatchHub } from "../session/WatchHub.js"
+import type { Harnesses } from "../harness/Registry.js"
+import { tryRequest } from "../harness/Try.js"
 import { type ConfigError, SystemError, type TransientError } from "../domain/Failure.js"
 
 /** What the router routes to. */
@@ -30,6 +32,8 @@ export interface RouterServices {
   readonly sessions: Sessions
   readonly hub: WatchHub["Type"]
   readonly status: Effect.Effect<StatusReply, SystemError | ConfigError | TransientError>
+  /** The harness registry. */
+  readonly harnesses: Harnesses
   /** Asks the supervisor to stop gracefully. */
   readonly stop: Effect.Effect<void>
   /** The live runs' tokens, for the gateway's requests. */
@@ -98,6 +102,8 @@ export const router = (s: RouterServices): RequestHandler<never> => {
     Capture: (request) => s.sessions.capture(request.events),
     HookEvent: (request) => Effect.flatten(s.sessions.submitHook(request)),
     Status: () => s.status,
+    HarnessList: () => s.harnesses.list,
+    HarnessTry: (request) => s.harnesses.submit(tryRequest(s.harnesses.entries, request)),
     Stop: () => Effect.as(s.stop, { stopping: true }),
     ...toolHandlers(s)
   }

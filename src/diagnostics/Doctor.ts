@@ -12,6 +12,7 @@ import { type Check, type CheckContext, type Diagnosis, errorText, type StoreDia
 import { config } from "./checks/Config.js"
 import { database } from "./checks/Database.js"
 import { directories } from "./checks/Directories.js"
+import { harnesses } from "./checks/Harnesses.js"
 import { hooks } from "./checks/Hooks.js"
 import { lineage } from "./checks/Lineage.js"
 import { permissions } from "./checks/Permissions.js"
@@ -36,7 +37,8 @@ const CHECKS: ReadonlyArray<Diagnosis> = [
   database(STORE_CHECKS),
   supervisor,
   spool,
-  hooks
+  hooks,
+  harnesses
 ]
 
 /** Runs every check against the vault `--vault` (or the environment, or the working directory) designates. */

@@ -21,7 +21,9 @@ import { AgentNotAllowed, SessionExists, SessionNotFound, VersionConflict } from
 import { ActorSnapshot } from "../actor/Snapshot.js"
 import { AppendOutcome, CapturedEvent, EventKind, IdempotencyId } from "../domain/Event.js"
 import { AgentError, ConfigError, SystemError, TransientError } from "../domain/Failure.js"
+import { HarnessInfo } from "../domain/HarnessInfo.js"
 import { AgentName, SessionId } from "../domain/Ids.js"
+import { Run } from "../domain/Run.js"
 import { InvalidTransition, Session, SessionMetadata, SessionStatus, sessionToJson, TransitionCommand, TransitionRecord } from "../domain/Session.js"
 
 /** The protocol version. A server refuses a Hello with another major version. */
@@ -141,6 +143,18 @@ export class ToolCall extends Schema.TaggedClass<ToolCall>()("ToolCall", {
 /** The tools a run may call (after the manifest's `allow` and `read_only`). */
 export class ToolList extends Schema.TaggedClass<ToolList>()("ToolList", { runId: RunIdString, token: TokenString }) {}
 
+/** The harnesses of the vault, with their circuits and running runs. */
+export class HarnessList extends Schema.TaggedClass<HarnessList>()("HarnessList", {}) {}
+
+/** One ad-hoc run on a named harness, answered once it ended (every attempt recorded as a run). */
+export class HarnessTry extends Schema.TaggedClass<HarnessTry>()("HarnessTry", {
+  harness: Schema.String.pipe(Schema.minLength(1), Schema.maxLength(128)),
+  sessionId: SessionId,
+  prompt: Schema.String.pipe(Schema.maxLength(64 * 1024)),
+  /** The capability to ask for; the harness's first when absent. */
+  capability: Schema.optional(Schema.String.pipe(Schema.minLength(1), Schema.maxLength(128)))
+}) {}
+
 /** Asks the supervisor to shut down gracefully. */
 export class Stop extends Schema.TaggedClass<Stop>()("Stop", {}) {}
 
@@ -176,7 +190,9 @@ export const StatusReply = Schema.Struct({
     batchesCommitted: Schema.Int
   }),
   deadLetters: Schema.Int,
-  connections: Schema.Int
+  connections: Schema.Int,
+  /** The harnesses, with their circuits and running runs. */
+  harnesses: Schema.optional(Schema.Array(HarnessInfo))
 })
 export type StatusReply = typeof StatusReply.Type
 
@@ -382,6 +398,8 @@ export const Requests = {
     error: RunTokenInvalid
   }),
   Watch: request({ payload: Watch, success: WatchItem, error: Schema.Never, stream: true }),
+  HarnessList: request({ payload: HarnessList, success: Schema.Array(HarnessInfo), error: Schema.Never }),
+  HarnessTry: request({ payload: HarnessTry, success: Run, error: Schema.Union(SessionNotFound, ...StoreFailures) }),
   Stop: request({ payload: Stop, success: Schema.Struct({ stopping: Schema.Boolean }), error: Schema.Never })
 } as const
 

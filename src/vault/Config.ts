@@ -12,7 +12,8 @@ import { AGENT_NAMES } from "../agents/index.js"
 import { AgentName } from "../domain/Ids.js"
 import { CLI_AGENT } from "../lean/Names.js"
 
-const show = (value: unknown): string => {
+/** A found value, in words, for "expected X, found Y" messages. */
+export const show = (value: unknown): string => {
   if (value === undefined) return "nothing"
   if (value === null) return "null"
   if (typeof value === "string") return JSON.stringify(value)
@@ -22,21 +23,22 @@ const show = (value: unknown): string => {
 }
 
 /** Annotates a schema so that its failures read "expected <description>, found <value>". */
-const expecting = <A, I>(schema: Schema.Schema<A, I>, description: string): Schema.Schema<A, I> =>
+export const expecting = <A, I>(schema: Schema.Schema<A, I>, description: string): Schema.Schema<A, I> =>
   schema.annotations({
     message: (issue) => ({ message: `expected ${description}, found ${show(issue.actual)}`, override: true })
   })
 
-const positiveInt = (min: number, max: number) =>
+/** An integer from `min` to `max`, with a message that says so. */
+export const positiveInt = (min: number, max: number) =>
   expecting(Schema.Int.pipe(Schema.between(min, max)), `an integer from ${min} to ${max}`)
 
 /** A config section: when it is not a mapping at all, say so instead of listing its schema. */
-const section = <A, I>(schema: Schema.Schema<A, I>): Schema.Schema<A, I> =>
+export const section = <A, I>(schema: Schema.Schema<A, I>): Schema.Schema<A, I> =>
   schema.annotations({
     message: (issue) => `expected a mapping of keys, found ${show(issue.actual)}`
   })
 
-const bool = expecting(Schema.Boolean, "true or false")
+export const bool = expecting(Schema.Boolean, "true or false")
 
 const agentList = Schema.Array(expecting(AgentName, "an agent name (a-z, 0-9, -)"))
 
@@ -67,7 +69,64 @@ export const DurationText = Schema.transformOrFail(Schema.Union(Schema.String, S
   }
 })
 
-const duration = expecting(DurationText, "a duration such as 250ms, 30s, 15m, 2h or 7d (0 for never)")
+/** A duration key, with the message myco.yaml gives. */
+export const duration = expecting(DurationText, "a duration such as 250ms, 30s, 15m, 2h or 7d (0 for never)")
+
+const UNIT_BYTES = { B: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3, TiB: 1024 ** 4, KB: 1000, MB: 1000 ** 2, GB: 1000 ** 3 } as const
+
+/**
+ * A size written as a number and a unit: `512B`, `64KiB`, `512MiB`, `2GiB` (binary units; KB, MB,
+ * GB are decimal); a bare integer is a number of bytes, and `0` means no limit where a key says so.
+ */
+export const SizeText = Schema.transformOrFail(Schema.Union(Schema.String, Schema.Number), Schema.NonNegativeInt, {
+  strict: true,
+  decode: (input, _, ast) => {
+    const match = /^(\d+)\s*(B|KiB|MiB|GiB|TiB|KB|MB|GB)?$/.exec(String(input).trim())
+    const suffix = match?.[2]
+    const unit = suffix === undefined ? 1 : Object.entries(UNIT_BYTES).find(([name]) => name === suffix)?.[1]
+    const bytes = match === null || unit === undefined ? Number.NaN : Number(match[1]) * unit
+    if (!Number.isSafeInteger(bytes)) return ParseResult.fail(new ParseResult.Type(ast, input))
+    return ParseResult.succeed(bytes)
+  },
+  encode: (bytes) => {
+    for (const [unit, size] of [["TiB", 1024 ** 4], ["GiB", 1024 ** 3], ["MiB", 1024 ** 2], ["KiB", 1024]] as const) {
+      if (bytes !== 0 && bytes % size === 0) return ParseResult.succeed(`${bytes / size}${unit}`)
+    }
+    return ParseResult.succeed(bytes === 0 ? "0" : `${bytes}B`)
+  }
+})
+
+/** A size key: `512MiB`, `64KiB`, `1GiB` or a number of bytes. */
+export const size = expecting(SizeText, "a size such as 64KiB, 512MiB or 2GiB (or a number of bytes)")
+
+/** A name of a harness or a capability: lower case letters, digits and dashes. */
+export const HarnessName = expecting(
+  Schema.String.pipe(Schema.pattern(/^[a-z0-9][a-z0-9-]{0,62}$/)),
+  "a name of lower-case letters, digits and dashes (at most 63)"
+)
+
+/** The default limits of a harness (a manifest's `limits` overrides them key by key). */
+export const HarnessLimitsConfig = Schema.Struct({
+  timeout: duration,
+  memory: size,
+  output: size,
+  turns: positiveInt(1, 10_000),
+  tokens: positiveInt(1, 100_000_000)
+})
+
+/** The default circuit breaker of a harness. */
+export const HarnessCircuitConfig = Schema.Struct({ failures: positiveInt(1, 1000), cooldown: duration })
+
+/** `harness`: how intelligence runs are scheduled on the harnesses, and their defaults. */
+const HarnessConfig = Schema.Struct({
+  max_concurrent: positiveInt(1, 256),
+  memory_budget: size,
+  transient_retries: positiveInt(0, 20),
+  preference: Schema.Record({ key: HarnessName, value: Schema.Array(HarnessName) }),
+  concurrency: positiveInt(1, 64),
+  limits: section(HarnessLimitsConfig),
+  circuit: section(HarnessCircuitConfig)
+})
 
 /** `sessions`: defaults for new sessions, and when an idle one is completed. */
 const SessionsConfig = Schema.Struct({ capture: bool, intelligence: bool, idle_timeout: duration })
@@ -106,7 +165,8 @@ export const MycoConfig = Schema.Struct({
   sessions: section(SessionsConfig),
   capture: section(CaptureConfig),
   store: section(StoreConfig),
-  daemon: section(DaemonConfig)
+  daemon: section(DaemonConfig),
+  harness: section(HarnessConfig)
 })
 export type MycoConfig = typeof MycoConfig.Type
 
@@ -148,17 +208,26 @@ export const defaultConfigTree: typeof MycoConfig.Encoded = {
     max_buffered_bytes: 64 * 1024 * 1024,
     ingest_queue: 4096,
     max_batch_events: 2000
+  },
+  harness: {
+    max_concurrent: 2,
+    memory_budget: "2GiB",
+    transient_retries: 3,
+    preference: {},
+    concurrency: 1,
+    limits: { timeout: "5m", memory: "512MiB", output: "1MiB", turns: 20, tokens: 200_000 },
+    circuit: { failures: 3, cooldown: "5m" }
   }
 }
 
 /** The configuration an empty myco.yaml gives. */
 export const defaultConfig: MycoConfig = Schema.decodeUnknownSync(MycoConfig)(defaultConfigTree)
 
-const isMapping = (u: unknown): u is Record<string, unknown> =>
+export const isMapping = (u: unknown): u is Record<string, unknown> =>
   typeof u === "object" && u !== null && !Array.isArray(u)
 
 /** `raw` laid over `defaults`: mappings merge key by key, anything else replaces. */
-const withDefaults = (raw: unknown, defaults: unknown): unknown => {
+export const withDefaults = (raw: unknown, defaults: unknown): unknown => {
   if (!isMapping(raw) || !isMapping(defaults)) return raw === undefined || raw === null ? defaults : raw
   const merged: Record<string, unknown> = { ...defaults }
   for (const [key, value] of Object.entries(raw)) merged[key] = key in defaults ? withDefaults(value, defaults[key]) : value
@@ -193,9 +262,15 @@ export const closestKey = (key: string, valid: ReadonlyArray<string>): string | 
   return best !== undefined && bestDistance <= Math.max(2, Math.floor(best.length / 3)) ? best : undefined
 }
 
-/** Every key in `raw` that the config does not know, with the closest valid key at that level. */
-const unknownKeys = (raw: unknown, tree: unknown, prefix: string): ReadonlyArray<string> => {
-  if (!isMapping(raw) || !isMapping(tree)) return []
+/** Mappings whose keys are the user's own (capability names), not keys of the config. */
+const FREE_FORM_PATHS: ReadonlySet<string> = new Set(["harness.preference"])
+
+/**
+ * Every key in `raw` that `tree` (the tree of valid keys) does not know, with the closest valid
+ * key at that level. Mappings at `freeForm` paths hold the user's own keys and are not checked.
+ */
+export const unknownKeys = (raw: unknown, tree: unknown, prefix: string, freeForm: ReadonlySet<string> = FREE_FORM_PATHS): ReadonlyArray<string> => {
+  if (!isMapping(raw) || !isMapping(tree) || freeForm.has(prefix)) return []
   const problems: Array<string> = []
   const valid = Object.keys(tree)
   for (const [key, value] of Object.entries(raw)) {
@@ -209,13 +284,14 @@ const unknownKeys = (raw: unknown, tree: unknown, prefix: string): ReadonlyArray
           : `${path}: unknown key; did you mean ${prefix === "" ? suggestion : `${prefix}.${suggestion}`}?`
       )
     } else {
-      problems.push(...unknownKeys(value, tree[key], path))
+      problems.push(...unknownKeys(value, tree[key], path, freeForm))
     }
   }
   return problems
 }
 
-const schemaProblems = (error: ParseResult.ParseError): ReadonlyArray<string> =>
+/** A parse error as one line per problem: `path: expected ..., found ...`. */
+export const schemaProblems = (error: ParseResult.ParseError): ReadonlyArray<string> =>
   ParseResult.ArrayFormatter.formatErrorSync(error).map((issue) => {
     const path = issue.path.map(String).join(".")
     return path === "" ? issue.message : `${path}: ${issue.message}`
@@ -230,23 +306,36 @@ const configError = (file: string, problems: ReadonlyArray<string>): ConfigError
   })
 
 /**
+ * Parses YAML text (duplicate keys refused) into plain data, or the syntax problems, one line each
+ * with its line and column. An empty document is an empty mapping.
+ */
+export const parseYaml = (text: string): Either.Either<unknown, ReadonlyArray<string>> => {
+  const document = parseDocument(text, { prettyErrors: true, uniqueKeys: true })
+  if (document.errors.length > 0) {
+    return Either.left(
+      document.errors.map((e) => {
+        const at = e.linePos?.[0]
+        return at === undefined ? `YAML: ${e.message}` : `line ${at.line}, column ${at.col}: ${(e.message.split("\n")[0] ?? "").replace(/ at line \d+, column \d+:?$/, "")}`
+      })
+    )
+  }
+  // An unresolved alias, or aliases expanding past the bound, throw while converting.
+  try {
+    const raw: unknown = document.toJS({ maxAliasCount: 100 })
+    return Either.right(raw ?? {})
+  } catch (error) {
+    return Either.left([`YAML: ${error instanceof Error ? error.message : String(error)}`])
+  }
+}
+
+/**
  * Parses and validates the text of a myco.yaml. `file` is only used in messages.
  * Every problem is reported at once: YAML syntax, unknown keys, wrong values.
  */
 export const parseConfig = (text: string, file: string): Either.Either<MycoConfig, ConfigError> => {
-  const document = parseDocument(text, { prettyErrors: true, uniqueKeys: true })
-  if (document.errors.length > 0) {
-    return Either.left(
-      configError(
-        file,
-        document.errors.map((e) => {
-          const at = e.linePos?.[0]
-          return at === undefined ? `YAML: ${e.message}` : `line ${at.line}, column ${at.col}: ${(e.message.split("\n")[0] ?? "").replace(/ at line \d+, column \d+:?$/, "")}`
-        })
-      )
-    )
-  }
-  const raw: unknown = document.toJS() ?? {}
+  const parsed = parseYaml(text)
+  if (Either.isLeft(parsed)) return Either.left(configError(file, parsed.left))
+  const raw = parsed.right
   if (!isMapping(raw)) {
     return Either.left(configError(file, [`expected a mapping of keys at the top level, found ${show(raw)}`]))
   }

@@ -95,4 +95,40 @@ daemon:
   ingest_queue: 4096
   # Most events committed in one transaction (1 to 100000).
   max_batch_events: 2000
+
+# Harnesses: the runtimes intelligence tasks run on (docs/harnesses.md). Harnesses are declared in
+# .agents/harnesses/*.yaml, beside the built-in \`builtin\`; these are the defaults they share.
+harness:
+  # Runs that may be running at once, over every harness (1 to 256).
+  max_concurrent: 2
+  # The sum of the memory limits of the running harnesses stays within this size (64KiB,
+  # 512MiB, 2GiB); a run whose limit would pass it waits. The built-in harness counts for 0.
+  memory_budget: 2GiB
+  # How many times a run that failed with a transient error (connection refused, 429, 5xx)
+  # is tried again, with exponential backoff and jitter (0 to 20).
+  transient_retries: 3
+  # Harness names to try first, in order, per capability, e.g.
+  #   preference:
+  #     title-summary: [local-model, builtin]
+  # Harnesses not listed come after, in name order, the built-in ones last.
+  preference: {}
+  # Runs a harness may have at once when its manifest does not say (1 to 64).
+  concurrency: 1
+  # Limits of a run when its manifest does not say; each is enforced in code.
+  limits:
+    # Wall-clock time of one run (a duration, as above).
+    timeout: 5m
+    # Memory of the run's whole process group (a size; 0 for no limit).
+    memory: 512MiB
+    # Bytes a run may write as its answer (a size).
+    output: 1MiB
+    # Model turns (1 to 10000).
+    turns: 20
+    # Model tokens, input and output together (1 to 100000000).
+    tokens: 200000
+  # The circuit breaker of a harness: after this many consecutive agent failures it opens (its
+  # runs go to the next harness by preference) and after the cooldown it lets one run try again.
+  circuit:
+    failures: 3
+    cooldown: 5m
 `

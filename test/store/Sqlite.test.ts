@@ -8,6 +8,7 @@ import { Maintenance } from "../../src/store/Maintenance.js"
 import { RunStore } from "../../src/store/RunStore.js"
 import { SessionStore } from "../../src/store/SessionStore.js"
 import { layerStores } from "../../src/store/sqlite/index.js"
+import { knownMigrationIds } from "../../src/store/sqlite/Migrations.js"
 import { tempProject } from "../support/cli.js"
 import { makeSession, step } from "../support/sessions.js"
 
@@ -103,7 +104,7 @@ describe("SQLite failures", () => {
       const raw = new Database(file)
       const rows = raw.prepare("SELECT migration_id FROM myco_migrations").all()
       raw.close()
-      expect(rows).toEqual([{ migration_id: 1 }, { migration_id: 2 }, { migration_id: 3 }])
+      expect(rows).toEqual(knownMigrationIds.map((id) => ({ migration_id: id })))
       project.cleanup()
     })
   )
@@ -143,7 +144,7 @@ describe("SQLite maintenance", () => {
         expect(yield* maintenance.integrityCheck).toEqual({ ok: true, problems: [] })
         yield* maintenance.checkpoint
         expect(yield* maintenance.lineage).toEqual({ _tag: "Checked", sessions: 1, broken: [] })
-        expect(yield* maintenance.migrations).toEqual({ applied: [1, 2, 3], pending: [], unknown: [] })
+        expect(yield* maintenance.migrations).toEqual({ applied: [...knownMigrationIds], pending: [], unknown: [] })
       })
     )
   )
@@ -198,14 +199,14 @@ describe("SQLite maintenance", () => {
       const file = path.join(project.dir, "fresh.db")
       const status = Effect.flatMap(Maintenance, (m) => Effect.all([m.migrations, m.migrate, m.migrations]))
       const [before, applied, after] = yield* Effect.provide(status, storeLayer(file, { migrate: false }))
-      expect(before).toEqual({ applied: [], pending: [1, 2, 3], unknown: [] })
-      expect(applied).toEqual([1, 2, 3])
-      expect(after).toEqual({ applied: [1, 2, 3], pending: [], unknown: [] })
+      expect(before).toEqual({ applied: [], pending: [...knownMigrationIds], unknown: [] })
+      expect(applied).toEqual([...knownMigrationIds])
+      expect(after).toEqual({ applied: [...knownMigrationIds], pending: [], unknown: [] })
       const raw = new Database(file)
       raw.prepare("INSERT INTO myco_migrations (migration_id, name) VALUES (999, 'future')").run()
       raw.close()
       const newer = yield* Effect.provide(Effect.flatMap(Maintenance, (m) => m.migrations), storeLayer(file, { migrate: false }))
-      expect(newer).toEqual({ applied: [1, 2, 3, 999], pending: [], unknown: [999] })
+      expect(newer).toEqual({ applied: [...knownMigrationIds, 999], pending: [], unknown: [999] })
       project.cleanup()
     })
   )

@@ -66,12 +66,23 @@ const memory: Backend = {
         run: (id, sessionId, status) =>
           Effect.sync(() => {
             state.runs.set(id, {
+              id,
               sessionId,
               task: "summary",
+              capability: "title-summary",
               harness: "builtin",
               status,
-              queuedAtMs: 1,
-              startedAtMs: status === "queued" ? null : 2
+              attempt: 1,
+              priority: 0,
+              queuedAt: 1,
+              startedAt: status === "queued" ? null : 2,
+              endedAt: null,
+              failureClass: null,
+              failure: null,
+              diagnostics: {},
+              limits: null,
+              usage: null,
+              result: null
             })
           })
       }

@@ -119,6 +119,8 @@ export const startToolServer = async (projectDir: string): Promise<ToolServer> =
     HookEvent: unserved,
     Status: unserved,
     Stop: unserved,
+    HarnessList: unserved,
+    HarnessTry: unserved,
     ...toolHandlers({ tokens, maxToolOutputBytes: 64 * 1024 })
   }
   await Effect.runPromise(

@@ -36,7 +36,7 @@ describe("myco.yaml", () => {
   it("an unknown key is reported with the closest valid key", () => {
     expect(problems("agents:\n  allowd: [cli]\n")).toContain("agents.allowd: unknown key; did you mean agents.allowed?")
     expect(problems("captur:\n  redact_secrets: true\n")).toContain("captur: unknown key; did you mean capture?")
-    expect(problems("zzz: 1\n")).toMatch(/zzz: unknown key \(valid keys at the top level: version, agents, sessions, capture, store, daemon\)/)
+    expect(problems("zzz: 1\n")).toMatch(/zzz: unknown key \(valid keys at the top level: version, agents, sessions, capture, store, daemon, harness\)/)
   })
 
   it("an invalid value names its path, what was expected and what was found", () => {

@@ -7,6 +7,7 @@
 import { Context, Layer } from "effect"
 import type { Session, TransitionRecord } from "../../domain/Session.js"
 import type { StoredEvent } from "../../domain/Event.js"
+import type { Run } from "../../domain/Run.js"
 
 /** A session as the memory store keeps it: the session and what the SQLite row keeps beside it. */
 export interface MemorySession {
@@ -18,15 +19,8 @@ export interface MemorySession {
   readonly events: Array<StoredEvent>
 }
 
-/** A run as the memory store keeps it (the columns of the `runs` table that matter so far). */
-export interface MemoryRun {
-  readonly sessionId: string
-  readonly task: string
-  readonly harness: string
-  status: "queued" | "running" | "succeeded" | "failed" | "cancelled"
-  readonly queuedAtMs: number
-  startedAtMs: number | null
-}
+/** A run as the memory store keeps it: the run, replaced whole as it moves. */
+export type MemoryRun = Run
 
 /** An event that named no session, as kept. */
 export interface MemoryUnattributed {

@@ -119,11 +119,28 @@ const refusals = Effect.gen(function* () {
   ) STRICT`
 })
 
+/**
+ * Runs as the harness scheduler records them: the capability asked for, the priority, the failure
+ * class apart from its message, and the diagnostics, limits and usage as JSON. `harness` is ''
+ * while a queued run has no harness yet.
+ */
+const harnessRuns = Effect.gen(function* () {
+  const sql = yield* SqlClient
+  yield* sql`ALTER TABLE runs ADD COLUMN capability TEXT NOT NULL DEFAULT ''`
+  yield* sql`ALTER TABLE runs ADD COLUMN priority INTEGER NOT NULL DEFAULT 0`
+  yield* sql`ALTER TABLE runs ADD COLUMN failure_class TEXT CHECK (failure_class IS NULL OR failure_class IN ('TransientError', 'ConfigError', 'SystemError', 'AgentError'))`
+  yield* sql`ALTER TABLE runs ADD COLUMN diagnostics TEXT`
+  yield* sql`ALTER TABLE runs ADD COLUMN limits TEXT`
+  yield* sql`ALTER TABLE runs ADD COLUMN usage TEXT`
+  yield* sql`CREATE INDEX runs_by_status ON runs (status, queued_at)`
+})
+
 /** Every migration, by `<id>_<name>`. */
 export const migrations = {
   "1_initial": initial,
   "2_unattributed": unattributed,
-  "3_refusals": refusals
+  "3_refusals": refusals,
+  "4_harness_runs": harnessRuns
 } as const
 
 /** The migrations' ids, ascending. */
