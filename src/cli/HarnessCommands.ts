@@ -10,7 +10,8 @@ import { HarnessInfo } from "../domain/HarnessInfo.js"
 import { SessionId } from "../domain/Ids.js"
 import { Run, RunStatus } from "../domain/Run.js"
 import { ConfigError } from "../domain/Failure.js"
-import { layerNoToolsGateway } from "../harness/GatewayFactory.js"
+import { layerVaultGateway } from "../harness/GatewayLive.js"
+import { layerRunTokens } from "../harness/RunTokens.js"
 import { type ManifestEntry, discoverManifests, entryName, manifestError } from "../harness/Manifests.js"
 import { HarnessManifest } from "../harness/Manifest.js"
 import { makeHarnesses } from "../harness/Registry.js"
@@ -63,7 +64,12 @@ const infos = Effect.gen(function* () {
 /** The layers of a command that reads and writes runs directly. */
 const storesLayer = Layer.mergeAll(layerRunStore, layerSessionStore, layerEventStore).pipe(Layer.provide(databaseLayer(true)))
 const harnessLayer = (vault: Option.Option<string>) =>
-  Layer.mergeAll(storesLayer, layerDefaultRuntimes, layerNoToolsGateway).pipe(Layer.provideMerge(vaultLayer(vault)))
+  // In-process (no supervisor): a claude-code run's tools, which go through `myco mcp` to the
+  // supervisor, are unavailable; every other runtime is served here as there.
+  Layer.mergeAll(layerDefaultRuntimes.pipe(Layer.provide(layerRunTokens)), layerVaultGateway.pipe(Layer.provide(storesLayer))).pipe(
+    Layer.provideMerge(storesLayer),
+    Layer.provideMerge(vaultLayer(vault))
+  )
 
 const nameArg = Args.text({ name: "name" }).pipe(Args.withDescription("the harness's name (see `myco harness list`)"))
 

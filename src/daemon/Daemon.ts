@@ -53,7 +53,9 @@ import { spoolWorker } from "./workers/SpoolWorker.js"
 import { storeWorker } from "./workers/StoreWorker.js"
 import { harnessesWorker } from "./workers/HarnessesWorker.js"
 import { discoverManifests } from "../harness/Manifests.js"
-import { GatewayFactory, layerNoToolsGateway } from "../harness/GatewayFactory.js"
+import { GatewayFactory } from "../harness/GatewayFactory.js"
+import { layerVaultGateway } from "../harness/GatewayLive.js"
+import { reapOrphans } from "../harness/Orphans.js"
 import type { Runtimes } from "../harness/Runtime.js"
 import { layerDefaultRuntimes } from "../harness/runtimes/index.js"
 
@@ -138,12 +140,16 @@ export const runDaemon = (options: DaemonOptions): Effect.Effect<DaemonExit, Alr
       const services = Layer.mergeAll(
         layerDirect,
         layerDefaultRuntimes,
-        layerNoToolsGateway,
+        layerVaultGateway,
         layerCaptureWriter({ queueCapacity: config.daemon.ingest_queue, maxBatchEvents: config.daemon.max_batch_events }).pipe(
           Layer.provide(layerCommitObserver)
-        ),
-        layerRunTokens
-      ).pipe(Layer.provideMerge(layerWatchHub), Layer.provideMerge(stores), Layer.provideMerge(Layer.succeed(VaultContext, vault)))
+        )
+      ).pipe(
+        Layer.provideMerge(layerRunTokens),
+        Layer.provideMerge(layerWatchHub),
+        Layer.provideMerge(stores),
+        Layer.provideMerge(Layer.succeed(VaultContext, vault))
+      )
       const context = yield* Layer.build(services)
       return yield* serveVault(options, socketPath).pipe(Effect.provide(context))
     })
@@ -180,6 +186,10 @@ const serveVault = (options: DaemonOptions, socketPath: string): Effect.Effect<D
     yield* Effect.forkScoped(Effect.flatMap(options.stop, (reason) => Deferred.succeed(stopSignal, reason)))
 
     // ---- what a crash left ------------------------------------------------------------------
+    // Harness processes a killed supervisor left running are ended first (their records say which,
+    // with the identity that keeps a recycled pid safe).
+    const reaped = yield* reapOrphans(paths.run)
+    if (reaped.length > 0) yield* Effect.logWarning(`recovery: ${reaped.filter((r) => r.killed).length} harness processes a previous supervisor left were ended`)
     const requeued = yield* runs.requeueInterrupted
     if (requeued.length > 0) yield* Effect.logWarning(`recovery: ${requeued.length} interrupted runs queued again`)
     // Sessions left active by a crash (or idle while no supervisor ran) are completed before serving.

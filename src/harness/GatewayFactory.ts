@@ -6,12 +6,13 @@
  */
 import { Context, Effect, Layer, type Scope } from "effect"
 import { type RunGateway, ToolRefused } from "./Gateway.js"
+import type { SessionId } from "../domain/Ids.js"
 import type { HarnessManifest } from "./Manifest.js"
 
 /** Makes the gateway of one run, for the life of the current scope. */
 export class GatewayFactory extends Context.Tag("myco/harness/GatewayFactory")<
   GatewayFactory,
-  (runId: string, manifest: HarnessManifest, sessionId: string) => Effect.Effect<RunGateway, never, Scope.Scope>
+  (runId: string, manifest: HarnessManifest, sessionId: SessionId) => Effect.Effect<RunGateway, never, Scope.Scope>
 >() {}
 
 const argumentBytes = (args: unknown): number => Buffer.byteLength(JSON.stringify(args) ?? "", "utf8")

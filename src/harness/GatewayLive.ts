@@ -16,6 +16,10 @@ import { Effect, Layer, Option, Ref, type Scope } from "effect"
 import type { SessionId } from "../domain/Ids.js"
 import { type RefusedCall, type RunGateway, ToolFailed, ToolRefused, type ToolDescription } from "./Gateway.js"
 import type { HarnessManifest } from "./Manifest.js"
+import type { EventStore } from "../store/EventStore.js"
+import type { SessionStore } from "../store/SessionStore.js"
+import { VaultContext } from "../vault/VaultContext.js"
+import { GatewayFactory } from "./GatewayFactory.js"
 import { GATEWAY_TOOLS, GatewaySettings, type GatewaySettingsShape, type GatewayTool, type ToolServices } from "./tools/index.js"
 
 /** The largest arguments a call may carry, in bytes of JSON. */
@@ -103,6 +107,21 @@ export const makeGatewayFactory: Effect.Effect<
   ToolServices
 > = Effect.map(Effect.context<ToolServices>(), (services) => (runId, manifest, sessionId) =>
   Effect.provide(makeRunGateway(runId, manifest, sessionId), services)
+)
+
+/** The largest project file `read_file` serves (larger ones are cut, and say so). */
+export const MAX_TOOL_FILE_BYTES = 256 * 1024
+
+/** The gateway factory of the supervisor and the CLI, on the stores and the gateway's settings. */
+export const layerGatewayFactory: Layer.Layer<GatewayFactory, never, ToolServices> = Layer.effect(GatewayFactory, makeGatewayFactory)
+
+/** The gateway factory of the vault in context: its root, its directory, its configured exclusions. */
+export const layerVaultGateway: Layer.Layer<GatewayFactory, never, EventStore | SessionStore | VaultContext> = Layer.unwrapEffect(
+  Effect.map(VaultContext, ({ paths, config }) =>
+    layerGatewayFactory.pipe(
+      Layer.provide(layerGatewaySettings({ projectRoot: paths.root, vaultDir: paths.dir, excludePaths: config.capture.exclude_paths, maxFileBytes: MAX_TOOL_FILE_BYTES }))
+    )
+  )
 )
 
 /** The gateway's settings (the project root, the vault, the vault's exclusions, the file size bound). */

@@ -29,6 +29,7 @@ import {
   withDefaults
 } from "../vault/Config.js"
 import { type HarnessManifest, LlmProvider, RuntimeKind } from "./Manifest.js"
+import { LOCAL_PROVIDERS } from "./runtimes/Llm.js"
 
 /** The capabilities of the built-in tasks (the task kinds the built-in harness serves). */
 export const BUILTIN_CAPABILITIES: ReadonlyArray<string> = ["title-summary", "extract", "digest", "reconcile"]
@@ -181,7 +182,16 @@ export const parseManifest = (text: string, file: string, config: MycoConfig): E
     capabilities: m.capabilities,
     concurrency: m.concurrency,
     // Only a process group has a memory to measure: in-process and remote runtimes count for 0.
-    limits: m.runtime === "builtin" || m.runtime === "llm" ? { ...m.limits, memory: 0 } : m.limits,
+    // A local model needs several times the turns of a cloud one: unless the manifest sets
+    // `limits.turns`, a local provider gets LOCAL_TURNS_FACTOR times the default.
+    limits: {
+      ...m.limits,
+      memory: m.runtime === "builtin" || m.runtime === "llm" ? 0 : m.limits.memory,
+      turns:
+        m.llm !== undefined && LOCAL_PROVIDERS.has(m.llm.provider) && !(isMapping(raw["limits"]) && raw["limits"]["turns"] !== undefined)
+          ? m.limits.turns * LOCAL_TURNS_FACTOR
+          : m.limits.turns
+    },
     tools: m.tools,
     circuit: m.circuit,
     env: m.env,
@@ -193,6 +203,9 @@ export const parseManifest = (text: string, file: string, config: MycoConfig): E
 }
 
 /** The built-in harnesses: `builtin`, in-process, serving the built-in tasks, no tools. */
+/** How many times the default turn budget a local model (Ollama, LM Studio) gets. */
+export const LOCAL_TURNS_FACTOR = 4
+
 export const builtinManifests = (config: MycoConfig): ReadonlyArray<HarnessManifest> => [
   {
     name: BUILTIN_HARNESS,

@@ -288,7 +288,7 @@ export const makeHarnesses = (
         const attempt: Effect.Effect<RunOutcome, RunFailure | StoreFailure | SessionNotFound | AgentError> = Effect.scoped(
           Effect.gen(function* () {
             yield* runs.start(q.runId, m.name, m.limits, startedAt).pipe(Effect.catchTag("RunNotFound", (e) => Effect.die(e)))
-            const gateway = yield* gateways(q.runId, m, q.sessionId)
+            const gateway = yield* gateways(q.runId, m, SessionId.make(q.sessionId))
             const task = yield* taskDocument(q, m, gateway.tools.map((t) => t.name))
             const run = runtime.run({
               runId: q.runId,

@@ -8,14 +8,16 @@
  */
 import * as net from "node:net"
 import { describe, expect, it } from "@effect/vitest"
-import { ConfigProvider, Effect, Layer } from "effect"
+import { ConfigProvider, Effect, Either, Layer } from "effect"
 import { FetchHttpClient } from "@effect/platform"
 import { CapturedEvent, EventKind, IdempotencyId } from "../../src/domain/Event.js"
 import { SessionId } from "../../src/domain/Ids.js"
 import { makeRunGateway } from "../../src/harness/GatewayLive.js"
 import type { HarnessManifest } from "../../src/harness/Manifest.js"
 import type { RunDiagnostics } from "../../src/harness/Runtime.js"
-import { defaultTurns, makeLlmRuntime } from "../../src/harness/runtimes/Llm.js"
+import { makeLlmRuntime } from "../../src/harness/runtimes/Llm.js"
+import { LOCAL_TURNS_FACTOR, parseManifest } from "../../src/harness/Manifests.js"
+import { defaultConfig } from "../../src/vault/Config.js"
 import type { TaskDocument } from "../../src/harness/Task.js"
 import { GatewaySettings } from "../../src/harness/tools/index.js"
 import { EventStore } from "../../src/store/EventStore.js"
@@ -260,9 +262,17 @@ describe("the llm runtime on the OpenAI API (Chat Completions for Ollama, LM Stu
     )
   )
 
-  it("local providers get a 4x larger default turn budget", () => {
-    expect(defaultTurns("ollama")).toBe(4 * defaultTurns("anthropic"))
-    expect(defaultTurns("lmstudio")).toBe(defaultTurns("ollama"))
-    expect(defaultTurns("openai")).toBe(defaultTurns("anthropic"))
+  it("local providers get a 4x larger default turn budget, unless the manifest sets one", () => {
+    const turnsOf = (provider: string, extra = "") => {
+      const parsed = parseManifest(`runtime: llm\ncapabilities: [extract]\nllm: { provider: ${provider}, model: m, base_url: "http://127.0.0.1:1/v1" }\n${extra}`, "t.yaml", defaultConfig)
+      if (Either.isLeft(parsed)) throw new Error(parsed.left.join("; "))
+      return parsed.right.limits.turns
+    }
+    const cloud = defaultConfig.harness.limits.turns
+    expect(turnsOf("anthropic")).toBe(cloud)
+    expect(turnsOf("openai-compatible")).toBe(cloud)
+    expect(turnsOf("ollama")).toBe(LOCAL_TURNS_FACTOR * cloud)
+    expect(turnsOf("lmstudio")).toBe(LOCAL_TURNS_FACTOR * cloud)
+    expect(turnsOf("ollama", "limits: { turns: 7 }")).toBe(7)
   })
 })

@@ -3,17 +3,18 @@
  * this myco. An invalid manifest is reported with its problems and the command that checks it
  * again; it never stops the other harnesses (nor the supervisor) from working, so it is a warning.
  */
-import { Effect, Either } from "effect"
+import { Effect, Either, Layer } from "effect"
 import { discoverManifests, manifestError } from "../../harness/Manifests.js"
 import { Runtimes } from "../../harness/Runtime.js"
 import { layerDefaultRuntimes } from "../../harness/runtimes/index.js"
+import { layerRunTokens } from "../../harness/RunTokens.js"
 import { defaultConfig } from "../../vault/Config.js"
 import { ExitCode } from "../../domain/ExitCode.js"
 import { type Check, type Diagnosis, ok } from "../Check.js"
 
 /** The manifests are valid and their runtimes available. */
 export const harnesses: Diagnosis = ({ vault, config }) =>
-  Effect.map(Effect.provide(Runtimes, layerDefaultRuntimes), (runtimes) => {
+  Effect.map(Effect.provide(Runtimes, layerDefaultRuntimes.pipe(Layer.provide(layerRunTokens))), (runtimes) => {
     const { entries } = discoverManifests(vault.paths.root, Either.getOrElse(config, () => defaultConfig))
     const checks: Array<Check> = []
     for (const entry of entries) {

@@ -47,13 +47,6 @@ export const DEFAULT_BASE_URLS: Readonly<Record<LlmProvider, string | undefined>
 /** Providers that run on the machine: no key needed, a larger default turn budget. */
 export const LOCAL_PROVIDERS: ReadonlySet<LlmProvider> = new Set(["ollama", "lmstudio"])
 
-/**
- * The default `limits.turns` of an llm harness whose manifest names none: local models need 3-4x
- * the turns of cloud models to finish the same task, so they get 4x.
- */
-export const DEFAULT_TURNS = { cloud: 10, local: 40 } as const
-export const defaultTurns = (provider: LlmProvider): number => (LOCAL_PROVIDERS.has(provider) ? DEFAULT_TURNS.local : DEFAULT_TURNS.cloud)
-
 /** Retries of one request that failed transiently: 4 more attempts, 250 ms doubling, jittered (about 4 s in all at most). */
 export const RETRY = { attempts: 4, baseDelayMs: 250 } as const
 

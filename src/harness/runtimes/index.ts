@@ -6,10 +6,14 @@
 import { Effect, Layer } from "effect"
 import type { HarnessRuntime } from "../Runtime.js"
 import { Runtimes } from "../Runtime.js"
+import type { RunTokens } from "../RunTokens.js"
 import { BuiltinFunctions, builtinRuntime, layerBuiltinFunctions } from "./Builtin.js"
+import { ClaudeCodeRuntime, layerClaudeCode } from "./ClaudeCode.js"
+import { layer as layerLlm, LlmRuntime } from "./Llm.js"
+import { ProcessRuntime } from "./Process.js"
 
 /** The runtime kinds, each as the effect that makes it (with what it needs from the context). */
-const RUNTIMES = [builtinRuntime] as const
+const RUNTIMES = [builtinRuntime, Effect.succeed(ProcessRuntime), LlmRuntime, ClaudeCodeRuntime] as const
 
 type RuntimeNeeds = Effect.Effect.Context<(typeof RUNTIMES)[number]>
 
@@ -19,5 +23,12 @@ export const layerRuntimes: Layer.Layer<Runtimes, never, RuntimeNeeds> = Layer.e
   Effect.map(Effect.all(RUNTIMES), (runtimes: ReadonlyArray<HarnessRuntime>) => new Map(runtimes.map((r) => [r.kind, r])))
 )
 
-/** The runtimes with myco's own built-in functions. */
-export const layerDefaultRuntimes: Layer.Layer<Runtimes | BuiltinFunctions> = layerRuntimes.pipe(Layer.provideMerge(layerBuiltinFunctions()))
+/**
+ * The runtimes with myco's own built-in functions, the llm runtime on `fetch`, and the claude-code
+ * runtime on the supervisor's run tokens (its tools reach the gateway through `myco mcp`).
+ */
+export const layerDefaultRuntimes: Layer.Layer<Runtimes | BuiltinFunctions, never, RunTokens> = layerRuntimes.pipe(
+  Layer.provideMerge(layerBuiltinFunctions()),
+  Layer.provide(layerLlm),
+  Layer.provide(layerClaudeCode)
+)
