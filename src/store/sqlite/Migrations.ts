@@ -119,11 +119,36 @@ const refusals = Effect.gen(function* () {
   ) STRICT`
 })
 
+/**
+ * What the vault could not keep (store/LossStore.ts): hook events that could be written nowhere,
+ * one row each by idempotency id (acknowledged by `myco doctor --fix`), and the times the
+ * supervisor paused its writes because the disk was full.
+ */
+const losses = Effect.gen(function* () {
+  const sql = yield* SqlClient
+  yield* sql`CREATE TABLE lost_events (
+    idempotency_id TEXT PRIMARY KEY NOT NULL,
+    agent TEXT NOT NULL,
+    event TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    recorded_at INTEGER NOT NULL,
+    reason TEXT NOT NULL CHECK (reason IN ('disk-full', 'unwritable')),
+    acknowledged_at INTEGER
+  ) STRICT`
+  yield* sql`CREATE TABLE write_pauses (
+    started_at INTEGER NOT NULL,
+    ended_at INTEGER NOT NULL,
+    refused INTEGER NOT NULL CHECK (refused >= 0),
+    reason TEXT NOT NULL
+  ) STRICT`
+})
+
 /** Every migration, by `<id>_<name>`. */
 export const migrations = {
   "1_initial": initial,
   "2_unattributed": unattributed,
-  "3_refusals": refusals
+  "3_refusals": refusals,
+  "4_losses": losses
 } as const
 
 /** The migrations' ids, ascending. */
