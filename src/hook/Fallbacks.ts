@@ -8,15 +8,16 @@
  *    was full: a spool that is a link or someone else's stays refused);
  * 2. the fallback spool in the user's state directory (lean/FallbackSpool.ts), drained by the
  *    vault's supervisor like its own;
- * 3. a loss marker (lean/Losses.ts) in the vault's `spool/lost/`, else in the fallback folder:
- *    the event is gone, but it is counted, and the next supervisor reports it.
+ * 3. a loss marker (lean/Losses.ts) in the vault's `spool/lost/`, else in the fallback folder,
+ *    else a count in the ledger of one of them (when not even an empty file fits): the event is
+ *    gone, but it is counted, and the next supervisor reports it.
  *
  * Whatever happens, the caller gets one line to print on stderr, and the hook still exits 0.
  */
 import * as path from "node:path"
 import { formatBytes, isNoSpace } from "../lean/DiskSpace.js"
 import { ensureFallbackDirs, fallbackPathsOf } from "../lean/FallbackSpool.js"
-import { LOST_DIR, type LossReason, recordLoss } from "../lean/Losses.js"
+import { countInLedger, LOST_DIR, type LossReason, recordLoss } from "../lean/Losses.js"
 import { releaseReserve, spoolEvent } from "../lean/Spool.js"
 
 /** The event to keep. */
@@ -101,7 +102,8 @@ export const keepElsewhere = (k: Keeping): Kept => {
   // 3. Nothing could take it: count it where an empty file still fits.
   const reason: LossReason = allNoSpace ? "disk-full" : "unwritable"
   const marker = { atMs: k.atMs, idempotencyId: k.idempotencyId, agent: k.agent, event: k.event, reason }
-  for (const dir of [path.join(vaultSpool, LOST_DIR), ...(fallback === undefined ? [] : [fallback.lost])]) {
+  const lostDirs = [path.join(vaultSpool, LOST_DIR), ...(fallback === undefined ? [] : [fallback.lost])]
+  for (const dir of lostDirs) {
     const recorded = recordLoss(dir, marker)
     if (recorded.ok) {
       const why =
@@ -111,6 +113,14 @@ export const keepElsewhere = (k: Keeping): Kept => {
       return { _tag: "Lost", counted: true, message: `event lost (${why}); counted in ${recorded.file}, and reported by \`myco status\` and \`myco doctor\`` }
     }
     problems.push(recorded.reason)
+  }
+  // Not even an empty file fits: count it in a ledger the supervisor wrote ahead of need.
+  for (const dir of lostDirs) {
+    const counted = countInLedger(dir, reason, process.pid, Date.now())
+    if (counted.ok) {
+      return { _tag: "Lost", counted: true, message: `event lost (${reason === "disk-full" ? "disk full" : "no usable spool"}: no room anywhere, not even for a marker); counted in ${counted.file}, and reported by \`myco status\` and \`myco doctor\`` }
+    }
+    problems.push(counted.reason)
   }
   return { _tag: "Lost", counted: false, message: `event lost, and it could not even be counted: ${problems.join("; ")}` }
 }

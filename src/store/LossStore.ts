@@ -4,7 +4,8 @@
  *
  * - lost events: hook events that could be written nowhere (the vault's spool, its reserve and the
  *   fallback spool all refused them), each known by its idempotency id from the marker the hook
- *   left (lean/Losses.ts) and recorded once however often the markers are read. `myco status` and
+ *   left (lean/Losses.ts) and recorded once however often the markers are read, or counted
+ *   together by a slot of a loss ledger when not even a marker fitted. `myco status` and
  *   `myco doctor` report those not acknowledged yet; `myco doctor --fix` acknowledges them.
  * - write pauses: the times the supervisor stopped writing because the vault's disk was full
  *   (capture/IntakePause.ts), recorded when they end, with how many requests were refused meanwhile
@@ -24,6 +25,19 @@ export interface LostEvent {
   /** The hook event, as the agent names it (as much of it as a file name can spell). */
   readonly event: string
   /** When its hook started. */
+  readonly at: DateTime.Utc
+  readonly reason: LossReason
+}
+
+/**
+ * Lost events counted together, in one slot of a hook's loss ledger (lean/Losses.ts): the slot's
+ * count only grows, so recording it again records only what it grew by.
+ */
+export interface CountedLosses {
+  /** The slot: `ledger-<generation>-<slot>-<reason>`. */
+  readonly key: string
+  readonly count: number
+  /** When the last of them was lost. */
   readonly at: DateTime.Utc
   readonly reason: LossReason
 }
@@ -58,6 +72,8 @@ export class LossStore extends Context.Tag("myco/LossStore")<
   {
     /** Records lost events, each once (by idempotency id); returns how many were new. */
     readonly recordLost: (events: ReadonlyArray<LostEvent>, recordedAt: DateTime.Utc) => Effect.Effect<number, StoreFailure>
+    /** Records the counts of ledger slots, each at the highest count seen; returns how many losses were new. */
+    readonly recordCounted: (counts: ReadonlyArray<CountedLosses>, recordedAt: DateTime.Utc) => Effect.Effect<number, StoreFailure>
     /** Records a pause that ended. */
     readonly recordPause: (pause: WritePause) => Effect.Effect<void, StoreFailure>
     readonly summary: Effect.Effect<LossSummary, StoreFailure>

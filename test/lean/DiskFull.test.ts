@@ -1,7 +1,8 @@
 /**
  * The lean pieces a hook falls back on when the vault's spool cannot take an event, on real
  * temporary files: the spool's reserve (cut short a chunk at a time, never through a link, topped
- * up only with room to spare), the loss markers (named, parsed, created once, 0600), the fallback
+ * up only with room to spare), the loss markers (named, parsed, created once, 0600), the loss
+ * ledger (counted in place per pid slot, never through a link), the fallback
  * folder in the user's state directory (where it is, the same key through a link to the vault,
  * private whatever the umask, never a planted directory), and the hook's order of fallbacks
  * (hook/Fallbacks.ts) when the vault's spool is refused.
@@ -13,7 +14,18 @@ import { afterEach, describe, expect, it } from "@effect/vitest"
 import { keepElsewhere } from "../../src/hook/Fallbacks.js"
 import { formatBytes, isNoSpace } from "../../src/lean/DiskSpace.js"
 import { ensureFallbackDirs, fallbackPathsOf, userStateDir, vaultKey } from "../../src/lean/FallbackSpool.js"
-import { LOST_DIR, lostMarkerName, parseLostMarker, recordLoss } from "../../src/lean/Losses.js"
+import {
+  countInLedger,
+  createLedger,
+  LEDGER_BYTES,
+  LEDGER_FILE,
+  LEDGER_SLOTS,
+  LOST_DIR,
+  lostMarkerName,
+  parseLostMarker,
+  readLedger,
+  recordLoss
+} from "../../src/lean/Losses.js"
 import { RESERVE_CHUNK_BYTES, RESERVE_FILE, refillReserve, releaseReserve, spoolFileName } from "../../src/lean/Spool.js"
 
 const isRoot = process.getuid?.() === 0
@@ -132,6 +144,47 @@ describe("loss markers", () => {
     fs.symlinkSync(temp(), linked)
     const refused = recordLoss(linked, marker)
     expect(refused.ok).toBe(false)
+  })
+})
+
+describe("the loss ledger", () => {
+  it("counts in place, per pid slot and reason, without growing, and reads back", () => {
+    const lost = temp()
+    fs.chmodSync(lost, 0o700)
+    expect(readLedger(lost)).toBeUndefined()
+    withUmask(0o000, () => createLedger(lost, "00112233aabbccdd"))
+    const file = path.join(lost, LEDGER_FILE)
+    expect(mode(file)).toBe(0o600)
+    expect(fs.statSync(file).size).toBe(LEDGER_BYTES)
+    const blocks = fs.statSync(file).blocks
+    expect(countInLedger(lost, "disk-full", 4242, 1000)).toEqual({ ok: true, file })
+    expect(countInLedger(lost, "disk-full", 4242, 2000).ok).toBe(true)
+    expect(countInLedger(lost, "unwritable", 4242 + LEDGER_SLOTS, 3000).ok).toBe(true)
+    expect(countInLedger(lost, "disk-full", 7, 4000).ok).toBe(true)
+    expect(readLedger(lost)).toEqual({
+      generation: "00112233aabbccdd",
+      slots: [
+        { slot: 7, diskFull: 1, unwritable: 0, lastMs: 4000 },
+        { slot: 4242 % LEDGER_SLOTS, diskFull: 2, unwritable: 1, lastMs: 3000 }
+      ]
+    })
+    // Overwritten in place: the file neither grew nor took a block more.
+    expect(fs.statSync(file).size).toBe(LEDGER_BYTES)
+    expect(fs.statSync(file).blocks).toBe(blocks)
+  })
+
+  it("is never followed through a link, nor anything but a ledger of ours", () => {
+    const lost = temp()
+    const elsewhere = path.join(temp(), "target")
+    fs.writeFileSync(elsewhere, Buffer.alloc(LEDGER_BYTES))
+    fs.symlinkSync(elsewhere, path.join(lost, LEDGER_FILE))
+    expect(countInLedger(lost, "disk-full", 1, 1).ok).toBe(false)
+    expect(readLedger(lost)).toMatchObject({ problem: expect.any(String) })
+    expect(fs.readFileSync(elsewhere).every((b) => b === 0)).toBe(true)
+    fs.rmSync(path.join(lost, LEDGER_FILE))
+    fs.writeFileSync(path.join(lost, LEDGER_FILE), "too short")
+    expect(countInLedger(lost, "disk-full", 1, 1).ok).toBe(false)
+    expect(fs.readFileSync(path.join(lost, LEDGER_FILE), "utf8")).toBe("too short")
   })
 })
 

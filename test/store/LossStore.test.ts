@@ -1,7 +1,8 @@
 /**
  * The LossStore port, asserted once and run against both backends (SQLite on a temp file, and
  * memory): lost events are recorded once each by idempotency id however often they are recorded,
- * summed (how many, for want of space or not, first and last) until acknowledged; pauses are kept
+ * ledger slots at the highest count seen, all summed (how many, for want of space or not, first
+ * and last) until acknowledged; pauses are kept
  * and the last one reported. Also how SQLite's full disk is classified: a TransientError of code
  * DISK_FULL, which the store's retry policy does not retry.
  */
@@ -56,13 +57,24 @@ describe.each(backends)("LossStore (%s)", (_name, layer) => {
       expect([summary.lost, summary.lostForSpace, summary.acknowledged]).toEqual([4, 3, 0])
       expect([millis(summary.firstAt), millis(summary.lastAt)]).toEqual([millis(at(1000)), millis(at(4000))])
 
+      // Ledger slots: counts that only grow, recorded at the highest seen.
+      const slot = (count: number, ms: number) => ({ key: "ledger-00ff-7-disk-full", count, at: at(ms), reason: "disk-full" as const })
+      expect(yield* store.recordCounted([slot(2, 4500)], at(12_000))).toBe(2)
+      expect(yield* store.recordCounted([slot(2, 4500)], at(12_500))).toBe(0)
+      expect(yield* store.recordCounted([slot(5, 4800), { key: "ledger-00ff-9-unwritable", count: 1, at: at(4600), reason: "unwritable" }], at(13_000))).toBe(4)
+      const withLedger = yield* store.summary
+      expect([withLedger.lost, withLedger.lostForSpace]).toEqual([4 + 5 + 1, 3 + 5])
+      expect(millis(withLedger.lastAt)).toBe(millis(at(4800)))
+
       yield* store.recordPause({ startedAt: at(100), endedAt: at(200), refused: 3, reason: "disk full" })
       yield* store.recordPause({ startedAt: at(500), endedAt: at(900), refused: 7, reason: "disk full again" })
-      expect(yield* store.acknowledge(at(20_000))).toBe(4)
+      expect(yield* store.acknowledge(at(20_000))).toBe(10)
       expect(yield* store.acknowledge(at(21_000))).toBe(0)
       yield* store.recordLost([lost("e", 5000)], at(22_000))
+      // A slot that counted more since: only what it grew by is new.
+      expect(yield* store.recordCounted([slot(6, 5100)], at(22_500))).toBe(1)
       const after = yield* store.summary
-      expect([after.lost, after.acknowledged, after.pauses]).toEqual([1, 4, 2])
+      expect([after.lost, after.acknowledged, after.pauses]).toEqual([2, 10, 2])
       expect(millis(after.firstAt)).toBe(millis(at(5000)))
       expect(after.lastPause).toMatchObject({ refused: 7, reason: "disk full again" })
       expect(millis(after.lastPause?.endedAt)).toBe(millis(at(900)))

@@ -121,18 +121,21 @@ const refusals = Effect.gen(function* () {
 
 /**
  * What the vault could not keep (store/LossStore.ts): hook events that could be written nowhere,
- * one row each by idempotency id (acknowledged by `myco doctor --fix`), and the times the
- * supervisor paused its writes because the disk was full.
+ * one row each by idempotency id, or one row per slot of a hook's loss ledger (`ledger-<generation>-
+ * <slot>-<reason>`, counting several); `acknowledged` of `count` were acknowledged by `myco doctor
+ * --fix`. And the times the supervisor paused its writes because the disk was full.
  */
 const losses = Effect.gen(function* () {
   const sql = yield* SqlClient
   yield* sql`CREATE TABLE lost_events (
-    idempotency_id TEXT PRIMARY KEY NOT NULL,
+    id TEXT PRIMARY KEY NOT NULL,
     agent TEXT NOT NULL,
     event TEXT NOT NULL,
     at INTEGER NOT NULL,
     recorded_at INTEGER NOT NULL,
     reason TEXT NOT NULL CHECK (reason IN ('disk-full', 'unwritable')),
+    count INTEGER NOT NULL DEFAULT 1 CHECK (count >= 1),
+    acknowledged INTEGER NOT NULL DEFAULT 0 CHECK (acknowledged >= 0 AND acknowledged <= count),
     acknowledged_at INTEGER
   ) STRICT`
   yield* sql`CREATE TABLE write_pauses (
