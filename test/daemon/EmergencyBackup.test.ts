@@ -59,7 +59,7 @@ describe("the emergency backup", () => {
     })
   )
 
-  it.skipIf(!canMount).effect("is skipped, plainly, when backups/ is on a disk without room for it (a 256 KiB tmpfs)", () =>
+  it.effect.skipIf(!canMount)("is skipped, plainly, when backups/ is on a disk without room for it (a 256 KiB tmpfs)", () =>
     Effect.gen(function* () {
       const paths = vaultWith(1024 * 1024, "256k")
       let tried = false
