@@ -24,7 +24,7 @@ const root = path.dirname(path.dirname(new URL(import.meta.url).pathname))
 const myco = path.join(root, "dist", "myco.cjs")
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "myco-bench-cli-"))
-const env = { ...process.env, MYCO_HOME: path.join(dir, "home") }
+const env = { ...process.env, MYCO_HOME: path.join(dir, "home"), XDG_STATE_HOME: path.join(dir, "state") }
 try {
   execFileSync(process.execPath, [myco, "init", "--vault", dir], { env, stdio: "ignore" })
   const seed = Effect.gen(function* () {

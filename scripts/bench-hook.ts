@@ -20,7 +20,7 @@ const hook = path.join(root, "dist", "myco-hook.cjs")
 const TIME = "/usr/bin/time"
 
 const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "myco-bench-hook-")))
-const env = { ...process.env, MYCO_HOME: path.join(dir, "home"), MYCO_HOOK_AUTOSTART: "0" }
+const env = { ...process.env, MYCO_HOME: path.join(dir, "home"), XDG_STATE_HOME: path.join(dir, "state"), MYCO_HOOK_AUTOSTART: "0" }
 const payload = JSON.stringify({
   session_id: "7f1d2c4b-6e80-4b4a-8f1e-0c6d4e2b9a57",
   transcript_path: "/home/dev/.claude/projects/-home-dev-project/7f1d2c4b-6e80-4b4a-8f1e-0c6d4e2b9a57.jsonl",

@@ -93,7 +93,7 @@ try {
 
   const dir = path.join(scratch, "myco")
   fs.mkdirSync(dir)
-  const env = { ...process.env, MYCO_HOME: path.join(scratch, "home") }
+  const env = { ...process.env, MYCO_HOME: path.join(scratch, "home"), XDG_STATE_HOME: path.join(scratch, "state") }
   execFileSync(process.execPath, [myco, "init", "--vault", dir], { env, stdio: "ignore" })
   for (let c = 0; c < CLIENTS; c++) execFileSync(process.execPath, [myco, "session", "create", "--id", `s${c}`, "--vault", dir], { env, stdio: "ignore" })
   const daemon = spawn(process.execPath, [myco, "run", "--vault", dir], { env, stdio: "ignore" })

@@ -19,7 +19,7 @@ if (!existsSync(bin) || !existsSync(path.join(root, "dist", "myco-hook.cjs"))) {
 const recording = path.join(root, "test", "fixtures", "agents", "claude-code", "recorded-session.jsonl")
 
 const project = realpathSync(mkdtempSync(path.join(tmpdir(), "myco-demo-")))
-const env = { ...process.env, MYCO_HOME: path.join(project, ".myco-home"), MYCO_VAULT_DIR: "" }
+const env = { ...process.env, MYCO_HOME: path.join(project, ".myco-home"), XDG_STATE_HOME: path.join(project, ".myco-state"), MYCO_VAULT_DIR: "" }
 const quote = (arg) => (/^[\w./:@=-]+$/.test(arg) ? arg : `'${arg}'`)
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 

@@ -5,15 +5,21 @@
  * single transaction (group commit), then acknowledges each submission with its outcomes. Only
  * then is an event acknowledged. The queue is FIFO and commits are sequential, so events keep
  * the order in which they were submitted, per session and overall.
+ *
+ * A commit that fails because the disk is full fails its whole group at once (a typed
+ * TransientError of code DISK_FULL, never an acknowledgement: the hooks spool those events) and
+ * pauses intake (IntakePause.ts); while paused, every group is refused the same way without
+ * touching the store, and the loop goes on: it resumes committing once the pause is over.
  */
 import { Cause, Context, Deferred, Effect, Exit, Layer, Option, Queue, Ref } from "effect"
 import type { SessionNotFound } from "../domain/Errors.js"
-import { AgentError, type SystemError } from "../domain/Failure.js"
+import { AgentError, isDiskFull, type SystemError } from "../domain/Failure.js"
 import { boundedText } from "../lean/Json.js"
 import type { AppendOutcome, CapturedEvent } from "../domain/Event.js"
 import { ShuttingDown } from "../protocol/Protocol.js"
 import type { StoreFailure } from "../store/StoreFailure.js"
 import { EventStore } from "../store/EventStore.js"
+import { IntakePause } from "./IntakePause.js"
 
 /** Counters of what the writer did. */
 export interface IngestStats {
@@ -97,12 +103,13 @@ export const layerNoCommitObserver: Layer.Layer<CommitObserver> = Layer.succeed(
 /** The writer, with its committing fiber living as long as the layer. */
 export const layerCaptureWriter = (
   options: CaptureWriterOptions
-): Layer.Layer<CaptureWriter, never, EventStore | CommitObserver> =>
+): Layer.Layer<CaptureWriter, never, EventStore | CommitObserver | IntakePause> =>
   Layer.effect(
     CaptureWriter,
     Effect.gen(function* () {
       const store = yield* EventStore
       const observer = yield* CommitObserver
+      const intake = yield* IntakePause
       const queue = yield* Queue.bounded<Pending>(options.queueCapacity)
       const accepting = yield* Ref.make(true)
       const busy = yield* Ref.make(false)
@@ -132,7 +139,7 @@ export const layerCaptureWriter = (
 
       /** Commits one submission alone: used when a group failed, so that one bad event fails only its own. */
       const commitAlone = (p: Pending) =>
-        append(p.events).pipe(
+        intake.watch(append(p.events)).pipe(
           Effect.tap((outcomes) => Effect.zipRight(count(outcomes), publish(p.events, outcomes))),
           Effect.exit,
           Effect.tap((exit) => Deferred.done(p.done, exit)),
@@ -142,7 +149,19 @@ export const layerCaptureWriter = (
       /** Commits a group; returns the SystemError that must stop the loop, if one happened. */
       const commitGroup = (group: ReadonlyArray<Pending>): Effect.Effect<SystemError | undefined> => {
         const events = group.flatMap((p) => p.events)
-        return append(events).pipe(
+        const failAll = (error: SubmitError) => Effect.as(Effect.forEach(group, (p) => Deferred.fail(p.done, error), { discard: true }), undefined)
+        return Effect.either(intake.guard("capture", events.length)).pipe(
+          Effect.flatMap((open) => (open._tag === "Left" ? failAll(open.left) : commitOpen(group, events, failAll)))
+        )
+      }
+
+      /** Commits a group while intake is open; a full disk fails the whole group and pauses intake. */
+      const commitOpen = (
+        group: ReadonlyArray<Pending>,
+        events: ReadonlyArray<CapturedEvent>,
+        failAll: (error: SubmitError) => Effect.Effect<undefined>
+      ): Effect.Effect<SystemError | undefined> =>
+        intake.watch(append(events)).pipe(
           Effect.matchEffect({
             onSuccess: (outcomes) =>
               Effect.gen(function* () {
@@ -156,7 +175,9 @@ export const layerCaptureWriter = (
                 return undefined
               }),
             onFailure: (error) =>
-              group.length === 1
+              isDiskFull(error)
+                ? failAll(error)
+                : group.length === 1
                 ? Effect.as(
                     Effect.forEach(group, (p) => Deferred.fail(p.done, error), { discard: true }),
                     error._tag === "SystemError" ? error : undefined
@@ -164,7 +185,6 @@ export const layerCaptureWriter = (
                 : Effect.map(Effect.forEach(group, commitAlone), (failures) => failures.find((f) => f !== undefined))
           })
         )
-      }
 
       const takeGroup = Effect.gen(function* () {
         const first = yield* Queue.take(queue)

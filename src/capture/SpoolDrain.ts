@@ -10,15 +10,24 @@
  * whose event fails repeatedly (say, it kills its session's actor) is moved aside to spool/failed/
  * with its reason after a few passes, so that it never holds back the rest: the events behind it of
  * other sessions go on at once, those of its own session once it is aside.
+ *
+ * Two spools may hold a vault's events: its own, and the fallback spool outside the vault where
+ * hooks write when the vault's cannot take them (lean/FallbackSpool.ts). Both are read with the
+ * same care and drained together, in one name order, so that a session's events keep their order
+ * whichever spool each went to. While the supervisor's writes are paused (a full disk:
+ * IntakePause.ts), nothing is drained; an event refused for a full disk pauses them, ends the
+ * pass, and counts as no failed attempt: it waits for the space.
  */
 import * as path from "node:path"
 import * as fs from "node:fs"
 import { Clock, Effect, Either, ParseResult, Schema } from "effect"
+import { isDiskFull } from "../domain/Failure.js"
 import { parseJsonBounded } from "../lean/Json.js"
 import { checkPrivateDir, moveAside, readVaultFile } from "../lean/SafeFs.js"
-import { SPOOL_FILE } from "../lean/Spool.js"
+import { SPOOL_FILE, SPOOL_TEMP_FILE } from "../lean/Spool.js"
 import { HookEvent, type HookEventReply } from "../protocol/Protocol.js"
 import { prepareHookEvent } from "./HookIntake.js"
+import type { IntakePause } from "./IntakePause.js"
 
 /** How many spooled events are submitted before waiting for their commits. */
 const SPOOL_CHUNK = 256
@@ -34,12 +43,17 @@ export type SubmitHook = (event: HookEvent) => Effect.Effect<Effect.Effect<HookE
 
 /** What drains the spool of one vault. */
 export interface SpoolDrainOptions {
+  /** The vault's spool. */
   readonly spoolDir: string
+  /** The vault's fallback spool, when the user has a state directory. */
+  readonly fallbackSpoolDir?: string
   /** Largest spool file read (a frame's limit, and some room). */
   readonly maxFileBytes: number
   /** Deepest nesting a spooled event may have (a frame's limit). */
   readonly maxDepth: number
   readonly submit: SubmitHook
+  /** The supervisor's write pause: nothing is drained while it holds, and a full disk starts it. */
+  readonly intake?: IntakePause["Type"]
 }
 
 /** Whether a file-system error says the file is not there. */
@@ -49,17 +63,21 @@ const errorText = (error: unknown): string => (error instanceof Error ? error.me
 
 /** Makes the drain: `drain` runs one pass; failures are remembered across passes. */
 export const makeSpoolDrain = (options: SpoolDrainOptions) => {
-  const { spoolDir } = options
-  /** Failed attempts per file name. */
+  const spoolDirs = [options.spoolDir, ...(options.fallbackSpoolDir === undefined ? [] : [options.fallbackSpoolDir])]
+  /** Failed attempts per file. */
   const attempts = new Map<string, number>()
-  let warnedDir: string | undefined
+  /** The problem last reported per spool directory, so that it is reported once. */
+  const warnedDir = new Map<string, string>()
+  const isPaused = options.intake?.paused ?? Effect.succeed(false)
+  const pauseFor = (why: string) => options.intake?.pause(why) ?? Effect.void
 
   const moveTo = (sub: "rejected" | "failed", file: string, reason: string) =>
     Effect.gen(function* () {
-      attempts.delete(path.basename(file))
-      const moved = yield* Effect.either(Effect.try(() => moveAside(file, path.join(spoolDir, sub), reason)))
-      if (Either.isRight(moved)) yield* Effect.logWarning(`spool: ${path.basename(file)} moved to spool/${sub}/: ${reason}`)
-      else yield* Effect.logWarning(`spool: ${path.basename(file)} should go to spool/${sub}/ (${reason}) but cannot be moved: ${errorText(moved.left.error)}`)
+      attempts.delete(file)
+      const dir = path.join(path.dirname(file), sub)
+      const moved = yield* Effect.either(Effect.try(() => moveAside(file, dir, reason)))
+      if (Either.isRight(moved)) yield* Effect.logWarning(`spool: ${path.basename(file)} moved to ${dir}: ${reason}`)
+      else yield* Effect.logWarning(`spool: ${path.basename(file)} should go to ${dir} (${reason}) but cannot be moved: ${errorText(moved.left.error)}`)
     })
 
   /** A spooled file's event, or why it is not one (the file is then moved aside). */
@@ -77,19 +95,18 @@ export const makeSpoolDrain = (options: SpoolDrainOptions) => {
   /** A failed attempt: retried on a later pass, moved aside after MAX_SPOOL_ATTEMPTS. */
   const failed = (file: string, why: string) =>
     Effect.gen(function* () {
-      const name = path.basename(file)
-      const count = (attempts.get(name) ?? 0) + 1
-      attempts.set(name, count)
+      const count = (attempts.get(file) ?? 0) + 1
+      attempts.set(file, count)
       if (count >= MAX_SPOOL_ATTEMPTS) return yield* moveTo("failed", file, `failed ${count} times, last: ${why}`)
-      yield* Effect.logWarning(`spool: ${name} not stored (${why}); retried later (attempt ${count} of ${MAX_SPOOL_ATTEMPTS})`)
+      yield* Effect.logWarning(`spool: ${path.basename(file)} not stored (${why}); retried later (attempt ${count} of ${MAX_SPOOL_ATTEMPTS})`)
     })
 
-  const removeStaleTemps = (names: ReadonlyArray<string>) =>
+  const removeStaleTemps = (dir: string, names: ReadonlyArray<string>) =>
     Effect.gen(function* () {
       const now = yield* Clock.currentTimeMillis
       for (const name of names) {
-        if (!name.startsWith(".")) continue
-        const file = path.join(spoolDir, name)
+        if (!SPOOL_TEMP_FILE.test(name)) continue
+        const file = path.join(dir, name)
         const removed = yield* Effect.either(
           Effect.try(() => {
             const stat = fs.lstatSync(file)
@@ -102,32 +119,41 @@ export const makeSpoolDrain = (options: SpoolDrainOptions) => {
       }
     })
 
-  const drain: Effect.Effect<void> = Effect.gen(function* () {
-    const dir = checkPrivateDir(spoolDir)
-    if (!dir.ok) {
-      // A missing spool is an empty one; a link or someone else's directory is never read.
-      if (dir.reason !== "missing" && warnedDir !== dir.reason) {
-        warnedDir = dir.reason
-        yield* Effect.logWarning(`spool: ${spoolDir} ${dir.reason}: not drained (see \`myco doctor\`)`)
+  /** The spooled files of one spool directory, or none when it is missing or not to be trusted. */
+  const listSpool = (dir: string) =>
+    Effect.gen(function* () {
+      const check = checkPrivateDir(dir)
+      if (!check.ok) {
+        // A missing spool is an empty one; a link or someone else's directory is never read.
+        if (check.reason !== "missing" && warnedDir.get(dir) !== check.reason) {
+          warnedDir.set(dir, check.reason)
+          yield* Effect.logWarning(`spool: ${dir} ${check.reason}: not drained (see \`myco doctor\`)`)
+        }
+        return []
       }
-      return
-    }
-    warnedDir = undefined
-    const listed = yield* Effect.either(Effect.try(() => fs.readdirSync(spoolDir)))
-    if (Either.isLeft(listed)) {
-      if (!isMissing(listed.left.error)) yield* Effect.logWarning(`spool: cannot list ${spoolDir}: ${errorText(listed.left.error)}`)
-      return
-    }
-    yield* removeStaleTemps(listed.right)
-    const files = listed.right.filter((name) => SPOOL_FILE.test(name)).sort()
+      warnedDir.delete(dir)
+      const listed = yield* Effect.either(Effect.try(() => fs.readdirSync(dir)))
+      if (Either.isLeft(listed)) {
+        if (!isMissing(listed.left.error)) yield* Effect.logWarning(`spool: cannot list ${dir}: ${errorText(listed.left.error)}`)
+        return []
+      }
+      yield* removeStaleTemps(dir, listed.right)
+      return listed.right.filter((name) => SPOOL_FILE.test(name)).map((name) => ({ name, file: path.join(dir, name) }))
+    })
+
+  const drain: Effect.Effect<void> = Effect.gen(function* () {
+    if (yield* isPaused) return
+    const listings = yield* Effect.forEach(spoolDirs, listSpool)
+    // One order across both spools: the hook's start time leads each name. (A stable sort keeps
+    // the vault's own first when the very same event sits in both.)
+    const files = listings.flat().sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
     // Sessions with an event that could not be stored in this pass: their later events wait.
     const held = new Set<string>()
     let drained = 0
     for (let start = 0; start < files.length; start += SPOOL_CHUNK) {
       const waits: Array<{ readonly file: string; readonly key: string; readonly wait: Effect.Effect<HookEventReply, { readonly _tag: string }> }> = []
       let stopped = false
-      for (const name of files.slice(start, start + SPOOL_CHUNK)) {
-        const file = path.join(spoolDir, name)
+      for (const { name, file } of files.slice(start, start + SPOOL_CHUNK)) {
         const event = readSpooled(file)
         if (Either.isLeft(event)) {
           if (!event.left.missing) yield* moveTo("rejected", file, event.left.reason)
@@ -139,8 +165,9 @@ export const makeSpoolDrain = (options: SpoolDrainOptions) => {
         const submitted = yield* Effect.either(options.submit(event.right))
         if (Either.isLeft(submitted)) {
           const tag = submitted.left._tag
-          if (tag === "ShuttingDown" || tag === "Overloaded") {
-            // Stopping or overloaded: everything stays for the next pass.
+          if (tag === "ShuttingDown" || tag === "Overloaded" || isDiskFull(submitted.left)) {
+            // Stopping, overloaded or out of space: everything stays for a later pass.
+            if (isDiskFull(submitted.left)) yield* pauseFor(errorText(submitted.left))
             stopped = true
             break
           }
@@ -154,11 +181,14 @@ export const makeSpoolDrain = (options: SpoolDrainOptions) => {
         const committed = yield* Effect.either(wait)
         if (Either.isLeft(committed)) {
           held.add(key)
-          if (committed.left._tag !== "ShuttingDown") yield* failed(file, committed.left._tag)
+          if (isDiskFull(committed.left)) {
+            yield* pauseFor(errorText(committed.left))
+            stopped = true
+          } else if (committed.left._tag !== "ShuttingDown") yield* failed(file, committed.left._tag)
           continue
         }
         drained++
-        attempts.delete(path.basename(file))
+        attempts.delete(file)
         // Left behind, it is only replayed as a duplicate on the next pass.
         const removed = yield* Effect.either(Effect.try(() => fs.rmSync(file, { force: true })))
         if (Either.isLeft(removed)) yield* Effect.logWarning(`spool: cannot remove ${path.basename(file)}: ${errorText(removed.left.error)}`)

@@ -5,6 +5,7 @@ import type { Snapshot } from "../actor/index.js"
 import { connect, type SupervisorClient } from "../protocol/Client.js"
 import { runDaemon } from "../daemon/Daemon.js"
 import { jsonFileLogger } from "../diagnostics/Log.js"
+import { formatBytes } from "../lean/DiskSpace.js"
 import { Status, StatusReply, Stop, SupervisorUnavailable } from "../protocol/Protocol.js"
 import { isLockHeld } from "../vault/Lock.js"
 import { readDaemonInfo } from "../vault/RunFiles.js"
@@ -42,6 +43,7 @@ export const runCommand = Command.make("run", { vault: vaultOption }, (o) =>
       maintenanceInterval: Duration.seconds(5),
       spoolInterval: Duration.seconds(1),
       passivateAfter: Duration.minutes(2),
+      probeInterval: Duration.seconds(1),
       stop: Deferred.await(stopOnSignal)
     }).pipe(
       // The CLI's logger (every line once, on stderr) stays; the log file gets each line once too.
@@ -53,7 +55,14 @@ export const runCommand = Command.make("run", { vault: vaultOption }, (o) =>
       return
     }
     yield* out.error(`myco: ${result.report}`)
-    yield* out.error(result.backup === null ? "myco: the emergency backup failed" : `myco: emergency backup: ${result.backup}`)
+    const backup = result.backup
+    yield* out.error(
+      backup._tag === "Written"
+        ? `myco: emergency backup: ${backup.file}`
+        : backup._tag === "Skipped"
+          ? `myco: emergency backup skipped: ${backup.reason}`
+          : `myco: emergency backup failed: ${backup.reason}`
+    )
     yield* out.exitWith(ExitCode.software)
   }).pipe(
     Effect.catchTag("AlreadyRunning", (e) =>
@@ -107,6 +116,36 @@ const renderTree = (node: Snapshot.ActorSnapshot, prefix: string, last: boolean,
   ]
 }
 
+/** The `intake` line of `myco status`: writing, or paused for a full disk. */
+const intakeLine = (intake: StatusReply["intake"]): ReadonlyArray<string> => {
+  if (intake === undefined) return []
+  if (intake.state === "accepting") {
+    return [`intake       accepting${intake.pauses > 0 ? ` (paused ${intake.pauses} time${intake.pauses === 1 ? "" : "s"} for a full disk since start)` : ""}`]
+  }
+  return [
+    `intake       PAUSED since ${intake.since ?? "?"}: the vault's disk is full (${intake.reason ?? "no space"})`,
+    `             ${intake.refused} requests refused (their hooks spool them); resumes by itself once a write succeeds${intake.lastProbe === undefined ? "" : ` (last probe: ${intake.lastProbe})`}`
+  ]
+}
+
+/** The `spool` line of `myco status`: what waits, and the reserve. */
+const spoolLine = (spool: StatusReply["spool"]): ReadonlyArray<string> => {
+  if (spool === undefined) return []
+  const reserve =
+    spool.reserveTargetBytes === 0
+      ? "no reserve"
+      : `reserve ${formatBytes(spool.reserveBytes)} of ${formatBytes(spool.reserveTargetBytes)}${spool.reserveBytes < spool.reserveTargetBytes ? " (given to hooks on a full disk; topped up once space returns)" : ""}`
+  const fallback = spool.fallbackWaiting > 0 ? `, ${spool.fallbackWaiting} in the fallback spool ${spool.fallback ?? ""}` : ""
+  return [`spool        ${spool.waiting} waiting${fallback}; ${reserve}`]
+}
+
+/** The `losses` line of `myco status`: only when events were lost. */
+const lossLine = (losses: StatusReply["losses"]): ReadonlyArray<string> => {
+  if (losses === undefined || losses.lost === 0) return []
+  const why = losses.lostForSpace === losses.lost ? "disk full" : losses.lostForSpace === 0 ? "no usable spool" : "disk full, or no usable spool"
+  return [`losses       ${losses.lost} events lost (${why}) since ${losses.firstAt ?? "?"}: see \`myco doctor\``]
+}
+
 /** `myco status`. */
 export const statusCommand = Command.make("status", { vault: vaultOption, json: jsonOption }, (o) =>
   Effect.gen(function* () {
@@ -127,6 +166,9 @@ export const statusCommand = Command.make("status", { vault: vaultOption, json: 
       `socket       ${s.socket}, ${s.connections} connection${s.connections === 1 ? "" : "s"}`,
       `sessions     ${s.sessions.active} active, ${s.sessions.completed} completed, ${s.sessions.processed} processed, ${s.sessions.archived} archived; ${s.sessions.live} live actors`,
       `ingest       queue ${s.ingest.queueDepth}/${s.ingest.queueCapacity}, ${s.ingest.eventsCommitted} events in ${s.ingest.batchesCommitted} commits, ${s.ingest.duplicates} duplicates, ${s.ingest.lateEvents} late`,
+      ...intakeLine(s.intake),
+      ...spoolLine(s.spool),
+      ...lossLine(s.losses),
       `dead letters ${s.deadLetters}`,
       ...(s.harnesses === undefined
         ? []
@@ -142,4 +184,4 @@ export const statusCommand = Command.make("status", { vault: vaultOption, json: 
     ]
     yield* Effect.forEach(lines, out.line, { discard: true })
   }).pipe(Effect.scoped, Effect.provide(vaultLayer(o.vault)))
-).pipe(Command.withDescription("show the running supervisor: its tree, sessions, ingest and dead letters"))
+).pipe(Command.withDescription("show the running supervisor: its tree, sessions, ingest, writes (paused on a full disk), spool, lost events and dead letters"))

@@ -11,7 +11,7 @@ import type {
   SessionNotFound,
   VersionConflict
 } from "../domain/Errors.js"
-import type { AgentError, ConfigError, SystemError, TransientError } from "../domain/Failure.js"
+import { type AgentError, type ConfigError, DISK_FULL, type SystemError, type TransientError } from "../domain/Failure.js"
 import type { BadFrame, FrameTooDeep, FrameTooLarge, Overloaded, ProtocolViolation, ShuttingDown, SupervisorUnavailable, UnsupportedProtocol } from "../protocol/Protocol.js"
 import type { InvalidTransition } from "../domain/Session.js"
 import type { RunNotFound } from "../domain/Run.js"
@@ -70,7 +70,9 @@ const describe = (failure: CommandFailure): ReadonlyArray<string> => {
     case "ConfigError":
       return [`myco: ${failure.message}`, `  hint: ${failure.hint}`, `  fix:  ${failure.fix}`]
     case "TransientError":
-      return [`myco: ${failure.message} (${failure.operation}, still failing after retries)`, "  hint: try again in a moment"]
+      return failure.code === DISK_FULL
+        ? [`myco: ${failure.message} (${failure.operation})`, "  hint: free some space on the vault's disk, then try again; `myco doctor` shows what is waiting"]
+        : [`myco: ${failure.message} (${failure.operation}, still failing after retries)`, "  hint: try again in a moment"]
     case "SystemError":
       return [
         `myco: system failure in ${failure.operation}: ${failure.message}`,

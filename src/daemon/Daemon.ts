@@ -5,8 +5,9 @@
  * until it is told to stop (SIGTERM/SIGINT, `myco stop`) or has been idle long enough. Stopping is
  * graceful: stop accepting, let every request in flight finish, commit every queued capture, stop
  * the tree in reverse order, close the database, remove the socket and daemon.json. A system
- * failure escalated to the root stops intake, takes an emergency backup of the database and ends
- * the process with a report.
+ * failure escalated to the root stops intake, takes an emergency backup of the database (when it
+ * fits: daemon/EmergencyBackup.ts) and ends the process with a report. A full disk is not one: it
+ * pauses the writes (capture/IntakePause.ts) until space is freed, and the supervisor goes on.
  *
  * The tree (rest_for_one at the root: a child's restart restarts the ones started after it, which
  * depend on it):
@@ -25,8 +26,14 @@ import * as path from "node:path"
 import { Snapshot, Supervisor } from "../actor/index.js"
 import { Clock, DateTime, Deferred, type Duration, Effect, Layer, Schema, type Scope } from "effect"
 import { CaptureWriter, layerCaptureWriter } from "../capture/CaptureWriter.js"
-import { ConfigError, SystemError, type TransientError } from "../domain/Failure.js"
+import { IntakePause, layerIntakePause } from "../capture/IntakePause.js"
+import { makeLossHarvest } from "../capture/LossHarvest.js"
+import { ConfigError, DISK_FULL, SystemError, TransientError } from "../domain/Failure.js"
 import { layerRunTokens, RunTokens } from "../harness/RunTokens.js"
+import { freeBytes, isNoSpace } from "../lean/DiskSpace.js"
+import { ensureFallbackDirs, type FallbackPaths, fallbackPathsOf } from "../lean/FallbackSpool.js"
+import { LOST_DIR } from "../lean/Losses.js"
+import { RESERVE_FILE, SPOOL_FILE } from "../lean/Spool.js"
 import type { StatusReply } from "../protocol/Protocol.js"
 import { layerDirect, SessionLifecycle } from "../session/Lifecycle.js"
 import { completeIdleSessions } from "../session/IdleCompletion.js"
@@ -34,17 +41,19 @@ import { makeSessions } from "../session/Sessions.js"
 import { layerCommitObserver, layerWatchHub, WatchHub } from "../session/WatchHub.js"
 import { mycoDecider } from "../session/Decider.js"
 import { EventStore } from "../store/EventStore.js"
+import { LossStore } from "../store/LossStore.js"
 import { Maintenance } from "../store/Maintenance.js"
 import type { RefusalStore } from "../store/RefusalStore.js"
 import { RunStore } from "../store/RunStore.js"
 import { SessionStore } from "../store/SessionStore.js"
 import { layerStores } from "../store/sqlite/index.js"
 import type { StoreFailure } from "../store/StoreFailure.js"
-import { ensurePrivateDir } from "../lean/SafeFs.js"
+import { ensurePrivateDir, writePrivateAtomic } from "../lean/SafeFs.js"
 import { acquireVaultLock } from "../vault/Lock.js"
 import { claimSocketPath, readDaemonInfo, runFiles, writeDaemonInfo } from "../vault/RunFiles.js"
 import type { VaultPaths } from "../vault/Vault.js"
 import { configuredBoundary, VaultContext } from "../vault/VaultContext.js"
+import { type BackupOutcome, emergencyBackup } from "./EmergencyBackup.js"
 import { router } from "./Router.js"
 import { captureWriterWorker } from "./workers/CaptureWriterWorker.js"
 import { maintenanceWorker } from "./workers/MaintenanceWorker.js"
@@ -72,7 +81,7 @@ export type StopReason = "signal" | "stop-request" | "idle"
 /** How the supervisor ended. */
 export type DaemonExit =
   | { readonly _tag: "Stopped"; readonly reason: StopReason }
-  | { readonly _tag: "Escalated"; readonly report: string; readonly backup: string | null }
+  | { readonly _tag: "Escalated"; readonly report: string; readonly backup: BackupOutcome }
 
 /** Settings of a supervisor process. */
 export interface DaemonOptions {
@@ -83,9 +92,14 @@ export interface DaemonOptions {
   readonly spoolInterval: Duration.DurationInput
   /** How long an idle session actor stays in memory. */
   readonly passivateAfter: Duration.DurationInput
+  /** How often writes paused for a full disk are tried again. */
+  readonly probeInterval: Duration.DurationInput
   /** Completes when the process is told to stop (a signal). */
   readonly stop: Effect.Effect<"signal">
 }
+
+/** Free space the vault's disk must have again before a paused supervisor tries to write. */
+const RESUME_FREE_BYTES = 1024 * 1024
 
 /** Waits up to 10 s for the holder of the lock to write daemon.json, for the "already running" message. */
 const holderPid = (paths: VaultPaths) =>
@@ -137,6 +151,11 @@ export const runDaemon = (options: DaemonOptions): Effect.Effect<DaemonExit, Alr
         retry: { attempts: config.store.retry_attempts, baseDelayMs: config.store.retry_base_delay_ms },
         migrate: true
       })
+      const intake = layerIntakePause({
+        probeEvery: options.probeInterval,
+        minFreeBytes: RESUME_FREE_BYTES,
+        freeBytes: Effect.sync(() => freeBytes(paths.dir))
+      })
       const services = Layer.mergeAll(
         layerDirect,
         layerDefaultRuntimes,
@@ -146,6 +165,7 @@ export const runDaemon = (options: DaemonOptions): Effect.Effect<DaemonExit, Alr
         )
       ).pipe(
         Layer.provideMerge(layerRunTokens),
+        Layer.provideMerge(intake),
         Layer.provideMerge(layerWatchHub),
         Layer.provideMerge(stores),
         Layer.provideMerge(Layer.succeed(VaultContext, vault))
@@ -168,6 +188,50 @@ type Services =
   | Runtimes
   | GatewayFactory
   | RunTokens
+  | LossStore
+  | IntakePause
+
+/** How many spool files `dir` holds; none when it cannot be read (a missing spool is an empty one). */
+const countSpooled = (dir: string | undefined): number => {
+  if (dir === undefined) return 0
+  try {
+    return fs.readdirSync(dir).filter((name) => SPOOL_FILE.test(name)).length
+  } catch {
+    return 0
+  }
+}
+
+/** The size of `file`, 0 when there is none. */
+const sizeOrZero = (file: string): number => {
+  try {
+    return fs.lstatSync(file).size
+  } catch {
+    return 0
+  }
+}
+
+/**
+ * Makes the vault's fallback folders ahead of need (a hook on a full disk may not be able to), and
+ * names the vault in it; says why not when they cannot be made.
+ */
+const prepareFallback = (vaultDir: string) =>
+  Effect.gen(function* () {
+    const fallback = fallbackPathsOf(vaultDir, process.env)
+    if (fallback === undefined) {
+      yield* Effect.logWarning("spool: no fallback spool (neither XDG_STATE_HOME nor HOME is set): on a full vault disk, hook events may be lost")
+      return undefined
+    }
+    const dirs = ensureFallbackDirs(fallback)
+    if (!dirs.ok) {
+      yield* Effect.logWarning(`spool: the fallback spool cannot be used: ${dirs.reason} (see \`myco doctor\`)`)
+      return fallback
+    }
+    if (!fs.existsSync(fallback.vaultFile)) {
+      const named = yield* Effect.either(Effect.try(() => writePrivateAtomic(fallback.vaultFile, `${vaultDir}\n`)))
+      if (named._tag === "Left") yield* Effect.logWarning(`spool: cannot name the vault in ${fallback.vaultFile}: ${String(named.left.error)}`)
+    }
+    return fallback
+  })
 
 const serveVault = (options: DaemonOptions, socketPath: string): Effect.Effect<DaemonExit, StoreFailure, Services | Scope.Scope> =>
   Effect.gen(function* () {
@@ -180,6 +244,8 @@ const serveVault = (options: DaemonOptions, socketPath: string): Effect.Effect<D
     const maintenance = yield* Maintenance
     const runs = yield* RunStore
     const tokens = yield* RunTokens
+    const losses = yield* LossStore
+    const intake = yield* IntakePause
     const startedAt = yield* DateTime.now
     const startedMs = DateTime.toEpochMillis(startedAt)
     const stopSignal = yield* Deferred.make<StopReason>()
@@ -202,6 +268,22 @@ const serveVault = (options: DaemonOptions, socketPath: string): Effect.Effect<D
       (idle) => `idle for over ${idle} (found on start)`
     )
 
+    // Hook events that could be kept nowhere while no supervisor ran: recorded, and said.
+    const fallback: FallbackPaths | undefined = yield* prepareFallback(paths.dir)
+    const lostDirs = [path.join(paths.spool, LOST_DIR), ...(fallback === undefined ? [] : [fallback.lost])]
+    const vaultLost = ensurePrivateDir(path.join(paths.spool, LOST_DIR))
+    if (!vaultLost.ok) yield* Effect.logWarning(`losses: ${path.join(paths.spool, LOST_DIR)} ${vaultLost.reason}: hooks will count their losses elsewhere`)
+    const harvester = makeLossHarvest(lostDirs)
+    yield* harvester.harvest.pipe(Effect.catchAll((e) => Effect.logWarning(`losses: the losses hooks counted are not recorded yet: ${e.message}`)))
+    yield* harvester.prepare
+    const lost = yield* Effect.either(losses.summary)
+    if (lost._tag === "Right" && lost.right.lost > 0) {
+      const since = lost.right.firstAt === undefined ? "" : ` since ${DateTime.formatIso(lost.right.firstAt)}`
+      yield* Effect.logWarning(
+        `${lost.right.lost} hook events lost${lost.right.lostForSpace === lost.right.lost ? " (disk full)" : ""}${since}: see \`myco doctor\` (\`myco doctor --fix\` acknowledges them)`
+      )
+    }
+
     // ---- the tree ---------------------------------------------------------------------------
     const sessions = yield* makeSessions({ passivateAfter: options.passivateAfter, unattributedBoundary: configuredBoundary(paths, config) })
     const rootRef = yield* Deferred.make<Supervisor.Supervisor>()
@@ -223,6 +305,8 @@ const serveVault = (options: DaemonOptions, socketPath: string): Effect.Effect<D
       const counts = yield* store.countByStatus
       const ingest = yield* writer.stats
       const now = yield* Clock.currentTimeMillis
+      const pause = yield* intake.state
+      const summary = yield* losses.summary
       return {
         pid: process.pid,
         version: options.version,
@@ -235,7 +319,34 @@ const serveVault = (options: DaemonOptions, socketPath: string): Effect.Effect<D
         ingest,
         deadLetters: Snapshot.flatten(snapshot).reduce((n, s) => n + s.deadLetters, 0),
         connections: yield* socket.connections,
-        harnesses: yield* harnesses.harnesses.list
+        harnesses: yield* harnesses.harnesses.list,
+        intake:
+          pause._tag === "Accepting"
+            ? { state: "accepting" as const, refused: 0, probes: 0, pauses: pause.pauses }
+            : {
+                state: "paused" as const,
+                since: new Date(pause.since).toISOString(),
+                reason: pause.reason,
+                refused: pause.refused,
+                probes: pause.probes,
+                ...(pause.lastProbe === undefined ? {} : { lastProbe: pause.lastProbe }),
+                pauses: pause.pauses
+              },
+        spool: {
+          waiting: countSpooled(paths.spool),
+          fallbackWaiting: countSpooled(fallback?.spool),
+          fallback: fallback?.spool ?? null,
+          reserveBytes: sizeOrZero(path.join(paths.spool, RESERVE_FILE)),
+          reserveTargetBytes: config.daemon.spool_reserve_bytes
+        },
+        losses: {
+          lost: summary.lost,
+          lostForSpace: summary.lostForSpace,
+          ...(summary.firstAt === undefined ? {} : { firstAt: DateTime.formatIso(summary.firstAt) }),
+          ...(summary.lastAt === undefined ? {} : { lastAt: DateTime.formatIso(summary.lastAt) }),
+          acknowledged: summary.acknowledged,
+          pauses: summary.pauses
+        }
       }
     })
     const handler = router({
@@ -243,6 +354,7 @@ const serveVault = (options: DaemonOptions, socketPath: string): Effect.Effect<D
       lifecycle,
       sessions,
       hub,
+      intake,
       status,
       harnesses: harnesses.harnesses,
       stop: Effect.asVoid(Deferred.succeed(stopSignal, "stop-request")),
@@ -261,22 +373,29 @@ const serveVault = (options: DaemonOptions, socketPath: string): Effect.Effect<D
           Effect.catchAll((e) => Effect.logInfo(`idle completion of ${id} skipped: ${e._tag}`))
         ),
       connections: socket.connections,
-      idle: Effect.asVoid(Deferred.succeed(stopSignal, "idle"))
+      idle: Effect.asVoid(Deferred.succeed(stopSignal, "idle")),
+      paused: intake.paused
     })
 
     const root = yield* Supervisor.start("myco", {
       strategy: "rest_for_one",
       children: [
-        storeWorker(maintenance),
+        storeWorker(maintenance, intake),
         captureWriterWorker(writer),
         sessions.spec,
         socket.spec(handler),
         spoolWorker(
           {
-            spoolDir: paths.spool,
-            maxFileBytes: config.daemon.max_frame_bytes + 64 * 1024,
-            maxDepth: config.daemon.max_frame_depth,
-            submit: sessions.submitHook
+            drain: {
+              spoolDir: paths.spool,
+              ...(fallback === undefined ? {} : { fallbackSpoolDir: fallback.spool }),
+              maxFileBytes: config.daemon.max_frame_bytes + 64 * 1024,
+              maxDepth: config.daemon.max_frame_depth,
+              submit: sessions.submitHook
+            },
+            lostDirs,
+            reserveBytes: config.daemon.spool_reserve_bytes,
+            intake
           },
           options.spoolInterval
         ),
@@ -291,13 +410,20 @@ const serveVault = (options: DaemonOptions, socketPath: string): Effect.Effect<D
     yield* sessions.bind(root)
     yield* harnesses.bind(root)
 
-    writeDaemonInfo(paths, {
-      pid: process.pid,
-      version: options.version,
-      socket: socketPath,
-      startedAt: DateTime.formatIso(startedAt),
-      maxFrameBytes: config.daemon.max_frame_bytes,
-      maxFrameDepth: config.daemon.max_frame_depth
+    yield* Effect.try({
+      try: () =>
+        writeDaemonInfo(paths, {
+          pid: process.pid,
+          version: options.version,
+          socket: socketPath,
+          startedAt: DateTime.formatIso(startedAt),
+          maxFrameBytes: config.daemon.max_frame_bytes,
+          maxFrameDepth: config.daemon.max_frame_depth
+        }),
+      catch: (cause) =>
+        isNoSpace(cause)
+          ? new TransientError({ operation: "daemon.json", code: DISK_FULL, message: `cannot write ${runFiles(paths).daemonJson}: the vault's disk is full (${String(cause)})` })
+          : new SystemError({ operation: "daemon.json", message: `cannot write ${runFiles(paths).daemonJson}: ${String(cause)}`, resource: runFiles(paths).daemonJson })
     })
     yield* Effect.addFinalizer(() => Effect.sync(() => fs.rmSync(runFiles(paths).daemonJson, { force: true })))
     yield* Effect.logInfo(`serving ${paths.dir} on ${socketPath}`)
@@ -321,10 +447,6 @@ const serveVault = (options: DaemonOptions, socketPath: string): Effect.Effect<D
     }
     // The root gave up (a system failure escalated, or too many restarts): stop intake, back up.
     const report = `the supervision tree stopped: ${outcome.reason._tag}${outcome.reason._tag === "Failure" ? ` (${JSON.stringify(outcome.reason.failure._tag === "Error" ? outcome.reason.failure.error : String(outcome.reason.failure.defect))})` : ""}`
-    const backupFile = path.join(paths.backups, `emergency-${new Date().toISOString().replace(/[:.]/g, "-")}.db`)
-    const backup = yield* maintenance.backup(backupFile).pipe(
-      Effect.as(backupFile),
-      Effect.catchAll(() => Effect.succeed(null))
-    )
+    const backup = yield* emergencyBackup(paths, maintenance.backup)
     return { _tag: "Escalated" as const, report, backup }
   })

@@ -5,8 +5,13 @@
  * are the supervisor's own; tool calls and tool lists go to the gateway of the run whose token
  * they carry (harness/RunTokens.ts), never to any other. A new request is one declaration in protocol/Protocol.ts and one
  * handler here.
+ *
+ * Every request that writes goes through the write pause (capture/IntakePause.ts): refused at once
+ * (TransientError, code DISK_FULL) while the vault's disk is full, and pausing writes when it is
+ * the one that finds the disk full. Reads are served either way.
  */
 import { Effect, PubSub, Stream } from "effect"
+import type { IntakePause } from "../capture/IntakePause.js"
 import type { RunTokensService } from "../harness/RunTokens.js"
 import {
   MAX_RUN_TOOLS,
@@ -31,6 +36,7 @@ export interface RouterServices {
   readonly lifecycle: SessionLifecycle["Type"]
   readonly sessions: Sessions
   readonly hub: WatchHub["Type"]
+  readonly intake: IntakePause["Type"]
   readonly status: Effect.Effect<StatusReply, SystemError | ConfigError | TransientError>
   /** The harness registry. */
   readonly harnesses: Harnesses
@@ -81,26 +87,29 @@ export const toolHandlers = (s: Pick<RouterServices, "tokens" | "maxToolOutputBy
 
 /** The handlers of every request. */
 export const router = (s: RouterServices): RequestHandler<never> => {
+  /** A request that writes: refused while writes are paused, and pausing them when it finds the disk full. */
+  const writes = <A, E>(operation: string, self: Effect.Effect<A, E>): Effect.Effect<A, E | TransientError> =>
+    Effect.zipRight(s.intake.guard(operation), s.intake.watch(self))
   const calls: Handlers<never> = {
     Hello: (request) =>
       request.protocol === PROTOCOL_VERSION
         ? Effect.succeed({ protocol: PROTOCOL_VERSION, version: s.version, pid: process.pid })
         : Effect.fail(new UnsupportedProtocol({ server: PROTOCOL_VERSION, client: request.protocol })),
-    SessionCreate: (request) => s.lifecycle.create(request),
+    SessionCreate: (request) => writes("session.create", s.lifecycle.create(request)),
     SessionGet: (request) => s.lifecycle.get(request.id),
     SessionList: (request) => s.lifecycle.list({ status: request.status, agent: request.agent, limit: request.limit }),
     SessionHistory: (request) => s.lifecycle.history(request.id),
     SessionTransition: (request) =>
-      s.sessions.transition(request.id, request.command, {
+      writes("session.transition", s.sessions.transition(request.id, request.command, {
         reason: request.reason,
         actor: request.actor ?? "cli",
         expectedVersion: request.expectedVersion
       }).pipe(
         // A transition that kept killing its session's actor was dead-lettered: a bug in myco.
         Effect.catchTag("AgentError", (e) => Effect.fail(new SystemError({ operation: "session.transition", message: e.message })))
-      ),
-    Capture: (request) => s.sessions.capture(request.events),
-    HookEvent: (request) => Effect.flatten(s.sessions.submitHook(request)),
+      )),
+    Capture: (request) => writes("capture", s.sessions.capture(request.events)),
+    HookEvent: (request) => writes("hook", Effect.flatten(s.sessions.submitHook(request))),
     Status: () => s.status,
     HarnessList: () => s.harnesses.list,
     HarnessTry: (request) => s.harnesses.submit(tryRequest(s.harnesses.entries, request)),

@@ -7,6 +7,7 @@
 import { type Effect, type Either, type Layer, Schema } from "effect"
 import type { ConfigError } from "../domain/Failure.js"
 import type { EventStore } from "../store/EventStore.js"
+import type { LossStore } from "../store/LossStore.js"
 import type { Maintenance } from "../store/Maintenance.js"
 import type { RefusalStore } from "../store/RefusalStore.js"
 import type { RunStore } from "../store/RunStore.js"
@@ -44,7 +45,7 @@ export const errorText = (u: unknown): string =>
   typeof u === "object" && u !== null && "message" in u && typeof u.message === "string" ? u.message : String(u)
 
 /** Every storage port of the vault. */
-export type StoreServices = SessionStore | EventStore | RunStore | RefusalStore | Maintenance
+export type StoreServices = SessionStore | EventStore | RunStore | RefusalStore | LossStore | Maintenance
 
 /** What every check may look at. */
 export interface CheckContext {

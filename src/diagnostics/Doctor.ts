@@ -15,6 +15,7 @@ import { directories } from "./checks/Directories.js"
 import { harnesses } from "./checks/Harnesses.js"
 import { hooks } from "./checks/Hooks.js"
 import { lineage } from "./checks/Lineage.js"
+import { losses } from "./checks/Losses.js"
 import { permissions } from "./checks/Permissions.js"
 import { projectId } from "./checks/ProjectId.js"
 import { refusals } from "./checks/Refusals.js"
@@ -25,7 +26,7 @@ import { checkVault } from "./checks/Vault.js"
 import { writable } from "./checks/Writable.js"
 
 /** The checks on the vault's stores, run in order once the database is open and current. */
-const STORE_CHECKS: ReadonlyArray<StoreDiagnosis> = [lineage, unattributed, refusals]
+const STORE_CHECKS: ReadonlyArray<StoreDiagnosis> = [lineage, unattributed, refusals, losses]
 
 /** Every check, in the order doctor reports them, after the vault's own. */
 const CHECKS: ReadonlyArray<Diagnosis> = [

@@ -8,7 +8,10 @@
  */
 import { Schema } from "effect"
 
-/** A failure that is expected to go away by itself: SQLITE_BUSY, a socket reset, a rate limit. */
+/**
+ * A failure that is expected to go away by itself: SQLITE_BUSY, a socket reset, a rate limit, a
+ * full disk (code {@link DISK_FULL}: it goes away once space is freed).
+ */
 export class TransientError extends Schema.TaggedError<TransientError>()("TransientError", {
   /** What was being attempted, e.g. "sqlite.transition". */
   operation: Schema.String,
@@ -28,7 +31,7 @@ export class ConfigError extends Schema.TaggedError<ConfigError>()("ConfigError"
   path: Schema.optional(Schema.String)
 }) {}
 
-/** The machine or the vault is in trouble: corrupt DB, disk full, vault unwritable. Escalates. */
+/** The machine or the vault is in trouble: corrupt DB, I/O error, vault unwritable. Escalates. */
 export class SystemError extends Schema.TaggedError<SystemError>()("SystemError", {
   operation: Schema.String,
   message: Schema.String,
@@ -59,3 +62,14 @@ export const Failure = Schema.Union(TransientError, ConfigError, SystemError, Ag
 
 /** True when `u` is one of the four failure classes. */
 export const isFailure = Schema.is(Failure)
+
+/**
+ * The code of a TransientError raised because the vault's disk (or the user's quota) is full:
+ * writes fail until someone frees space, and then work again. The supervisor pauses its writes
+ * on it (capture/IntakePause.ts) instead of giving up; a client spools or retries later.
+ */
+export const DISK_FULL = "DISK_FULL"
+
+/** Whether `u` is a failure because the disk is full (a TransientError with code {@link DISK_FULL}), wherever it came from. */
+export const isDiskFull = (u: unknown): boolean =>
+  typeof u === "object" && u !== null && "_tag" in u && u._tag === "TransientError" && "code" in u && u.code === DISK_FULL

@@ -5,9 +5,11 @@
  * It reads the agent's payload, sends it to the supervisor as one `HookEvent` frame over the
  * vault's socket and waits for the acknowledgement (sent once the event is committed). When the
  * supervisor is not running, does not answer in time or refuses the frame, the event goes to the
- * vault's spool instead, and a supervisor is started if none runs. Then it prints what the agent
- * expects and exits 0: whatever happens, the hook never blocks or fails the agent. Only when no
- * vault can be found does it give up on the event, and then it says why on stderr.
+ * vault's spool instead, and a supervisor is started if none runs. When the spool cannot take it
+ * (a full disk, a spool that is refused) it goes to the spool's reserve, the fallback spool, or,
+ * when nothing can take it, it is counted as lost (hook/Fallbacks.ts), with one line on stderr.
+ * Then it prints what the agent expects and exits 0: whatever happens, the hook never blocks or
+ * fails the agent. When no vault can be found it gives up on the event, and says why on stderr.
  *
  * It loads no Effect, CLI or supervisor code: only Node's modules and the small ones beside it.
  */
@@ -175,7 +177,13 @@ const startSupervisor = async (vaultDir: string): Promise<void> => {
     // No marker: no start was asked for.
   }
   fs.mkdirSync(runDir, { recursive: true, mode: 0o700 })
-  fs.writeFileSync(marker, `${process.pid}\n`)
+  // Touching the marker needs no room on the disk (a full one included); writing it, only once.
+  const now = new Date()
+  try {
+    fs.utimesSync(marker, now, now)
+  } catch {
+    fs.writeFileSync(marker, `${process.pid}\n`)
+  }
   const logs = path.join(vaultDir, "logs")
   fs.mkdirSync(logs, { recursive: true })
   const log = fs.openSync(path.join(logs, "autostart.log"), "a")
@@ -239,9 +247,16 @@ export const runHook = async (argv: ReadonlyArray<string>): Promise<void> => {
         input: event.input.head === undefined ? event.input : { ...event.input, head: redactSecrets(event.input.head).text },
         payload: redactPayload(event.payload).payload
       }
-      spoolEvent(path.join(vault.dir, "spool"), startedAtMs, idempotencyId, JSON.stringify(redacted))
+      const json = JSON.stringify(redacted)
+      try {
+        spoolEvent(path.join(vault.dir, "spool"), startedAtMs, idempotencyId, json)
+      } catch (firstError) {
+        // Full, or refused: the reserve, the fallback spool, or at least a count (hook/Fallbacks.ts).
+        const { keepElsewhere } = await import("./Fallbacks.js")
+        warn(keepElsewhere({ vaultDir: vault.dir, atMs: startedAtMs, idempotencyId, agent: args.agent, event: args.event, json, firstError, env: process.env }).message)
+      }
     } catch (error) {
-      warn(`event not recorded: cannot write the spool of ${vault.dir}: ${error instanceof Error ? error.message : String(error)}`)
+      warn(`event not recorded: cannot prepare it for the spool of ${vault.dir}: ${error instanceof Error ? error.message : String(error)}`)
     }
   }
   // An agent that gives up on the hook (its timeout, its own exit) terminates it: the event is

@@ -192,7 +192,43 @@ export const StatusReply = Schema.Struct({
   deadLetters: Schema.Int,
   connections: Schema.Int,
   /** The harnesses, with their circuits and running runs. */
-  harnesses: Schema.optional(Schema.Array(HarnessInfo))
+  harnesses: Schema.optional(Schema.Array(HarnessInfo)),
+  /** Whether the supervisor writes, or has paused its writes because the vault's disk is full. */
+  intake: Schema.optional(
+    Schema.Struct({
+      state: Schema.Literal("accepting", "paused"),
+      since: Schema.optional(Schema.String),
+      reason: Schema.optional(Schema.String),
+      /** Requests refused during this pause (the hooks spooled them). */
+      refused: Schema.Int,
+      /** Probes that found the disk still full during this pause. */
+      probes: Schema.Int,
+      lastProbe: Schema.optional(Schema.String),
+      /** Pauses that ended since the supervisor started. */
+      pauses: Schema.Int
+    })
+  ),
+  /** What waits in the spools, and the room kept in reserve. */
+  spool: Schema.optional(
+    Schema.Struct({
+      waiting: Schema.Int,
+      fallbackWaiting: Schema.Int,
+      fallback: Schema.NullOr(Schema.String),
+      reserveBytes: Schema.Int,
+      reserveTargetBytes: Schema.Int
+    })
+  ),
+  /** Hook events that could be kept nowhere (not acknowledged yet), and the write pauses recorded. */
+  losses: Schema.optional(
+    Schema.Struct({
+      lost: Schema.Int,
+      lostForSpace: Schema.Int,
+      firstAt: Schema.optional(Schema.String),
+      lastAt: Schema.optional(Schema.String),
+      acknowledged: Schema.Int,
+      pauses: Schema.Int
+    })
+  )
 })
 export type StatusReply = typeof StatusReply.Type
 

@@ -4,7 +4,7 @@
  * these classes (SQLite's codes in `sqlite/SqliteErrors.ts`), callers only ever see the classes.
  */
 import { Duration, Effect, Schedule } from "effect"
-import { type ConfigError, type SystemError, TransientError } from "../domain/Failure.js"
+import { type ConfigError, isDiskFull, type SystemError, TransientError } from "../domain/Failure.js"
 
 /** Any failure the store can report besides its domain outcomes. */
 export type StoreFailure = TransientError | SystemError | ConfigError
@@ -17,14 +17,15 @@ export interface RetryPolicy {
 
 /**
  * Retries TransientErrors with exponential backoff and jitter, `attempts` times at most, logging
- * each retry at warn. Other failures pass through untouched.
+ * each retry at warn. Other failures pass through untouched, and so does a full disk: it lasts
+ * until someone frees space, which no retry a few milliseconds later would see.
  */
 export const retryTransient =
   (policy: RetryPolicy) =>
   <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
     self.pipe(
       Effect.tapError((e) =>
-        e instanceof TransientError ? Effect.logWarning(`transient store failure, retrying: ${e.message}`) : Effect.void
+        e instanceof TransientError && !isDiskFull(e) ? Effect.logWarning(`transient store failure, retrying: ${e.message}`) : Effect.void
       ),
       Effect.retry({
         schedule: Schedule.exponential(Duration.millis(policy.baseDelayMs), 2).pipe(
@@ -32,6 +33,6 @@ export const retryTransient =
           Schedule.upTo(Duration.seconds(30))
         ),
         times: policy.attempts,
-        while: (e) => e instanceof TransientError
+        while: (e) => e instanceof TransientError && !isDiskFull(e)
       })
     )

@@ -139,7 +139,8 @@ const DaemonConfig = Schema.Struct({
   max_connections: positiveInt(4, 65_536),
   max_buffered_bytes: positiveInt(1024 * 1024, 4 * 1024 * 1024 * 1024),
   ingest_queue: positiveInt(16, 1_000_000),
-  max_batch_events: positiveInt(1, 100_000)
+  max_batch_events: positiveInt(1, 100_000),
+  spool_reserve_bytes: positiveInt(0, 1024 * 1024 * 1024)
 })
 
 /** `capture`: the capture boundary given to each new session. */
@@ -207,7 +208,8 @@ export const defaultConfigTree: typeof MycoConfig.Encoded = {
     max_connections: 256,
     max_buffered_bytes: 64 * 1024 * 1024,
     ingest_queue: 4096,
-    max_batch_events: 2000
+    max_batch_events: 2000,
+    spool_reserve_bytes: 4 * 1024 * 1024
   },
   harness: {
     max_concurrent: 2,

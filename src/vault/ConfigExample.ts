@@ -95,6 +95,10 @@ daemon:
   ingest_queue: 4096
   # Most events committed in one transaction (1 to 100000).
   max_batch_events: 2000
+  # Room kept in reserve in the vault's spool, in bytes (0 to 1073741824; 0: none): written
+  # while the disk has plenty, given back a piece at a time to hooks that find the disk full,
+  # so that their events are still spooled; topped up again once space returns.
+  spool_reserve_bytes: 4194304
 
 # Harnesses: the runtimes intelligence tasks run on (docs/harnesses.md). Harnesses are declared in
 # .agents/harnesses/*.yaml, beside the built-in \`builtin\`; these are the defaults they share.

@@ -5,23 +5,26 @@
  * unknown session fails alone while the others of its group commit (the commitAlone fallback),
  * a defect while storing one (a poison event) fails it alone as an AgentError, `drain` refuses new
  * submissions and waits for everything queued, the commit observer hears of
- * committed events (and the watchers, through the WatchHub's observer, only of stored ones), and a
- * system failure fails its submissions and ends the loop.
+ * committed events (and the watchers, through the WatchHub's observer, only of stored ones), a
+ * system failure fails its submissions and ends the loop, and a full disk fails its whole group,
+ * pauses intake and refuses what comes until the pause ends, with the loop going on.
  *
  * The commit loop is forked only once the submissions of a test are queued, so that what "waits
  * together" is decided by the test, not by timing.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Chunk, DateTime, Deferred, Effect, Exit, Fiber, Layer, Option, PubSub, Queue } from "effect"
+import { Chunk, DateTime, Deferred, Effect, Exit, Fiber, Layer, Option, PubSub, Queue, TestClock } from "effect"
 import { CaptureWriter, CommitObserver, layerCaptureWriter } from "../../src/capture/CaptureWriter.js"
 import { type AppendOutcome, CapturedEvent, EventKind, IdempotencyId } from "../../src/domain/Event.js"
-import { SystemError } from "../../src/domain/Failure.js"
+import { DISK_FULL, SystemError, TransientError } from "../../src/domain/Failure.js"
+import { IntakePause } from "../../src/capture/IntakePause.js"
 import { AgentName, MachineId, ProjectId, SessionId } from "../../src/domain/Ids.js"
 import { createSession } from "../../src/domain/Session.js"
 import type { WatchItem } from "../../src/protocol/Protocol.js"
 import { layerCommitObserver, layerWatchHub, WatchHub } from "../../src/session/WatchHub.js"
 import { EventStore } from "../../src/store/EventStore.js"
-import { layerEventStore, layerMemoryState, layerSessionStore } from "../../src/store/memory/index.js"
+import { layerEventStore, layerLossStore, layerMemoryState, layerSessionStore } from "../../src/store/memory/index.js"
+import { layerTestIntakePause } from "../support/memory-vault.js"
 import { SessionStore } from "../../src/store/SessionStore.js"
 
 const T0 = Date.UTC(2026, 0, 15, 9, 0, 0)
@@ -31,7 +34,7 @@ interface Probe {
   /** The size of every `append` call (one call is one transaction). */
   readonly appends: Array<number>
   /** When set, the next `append` fails with it. */
-  failNext: SystemError | undefined
+  failNext: SystemError | TransientError | undefined
   /** When set, every `append` holding an event with this idempotency id dies (a bug while storing it). */
   poison: string | undefined
   /** Every group the observer was told of: the events' ids and their outcomes' ids and flags. */
@@ -71,7 +74,10 @@ const layerRecordingObserver = (probe: Probe): Layer.Layer<CommitObserver> =>
   })
 
 const stores = (probe: Probe) =>
-  Layer.mergeAll(layerSessionStore, layerProbedEvents(probe).pipe(Layer.provide(layerEventStore))).pipe(Layer.provideMerge(layerMemoryState))
+  Layer.mergeAll(layerSessionStore, layerProbedEvents(probe).pipe(Layer.provide(layerEventStore))).pipe(
+    Layer.provideMerge(layerMemoryState),
+    Layer.provideMerge(layerTestIntakePause.pipe(Layer.provideMerge(layerLossStore)))
+  )
 
 type WriterOptions = { readonly queueCapacity: number; readonly maxBatchEvents: number }
 const DEFAULT_OPTIONS: WriterOptions = { queueCapacity: 256, maxBatchEvents: 2000 }
@@ -292,6 +298,38 @@ describe("CaptureWriter", () => {
         ["s", "w4", 4]
       ])
     }).pipe(Effect.provide(layerWatchedWriter(probe)))
+  })
+
+  it.scoped("a full disk fails its whole group at once, pauses intake, refuses what comes while paused, and commits again once it resumes", () => {
+    const probe = makeProbe()
+    return Effect.gen(function* () {
+      const writer = yield* CaptureWriter
+      const intake = yield* IntakePause
+      yield* seedSession("s")
+      const full = new TransientError({ operation: "sqlite.events.append", message: "database or disk is full (SQLITE_FULL)", code: DISK_FULL })
+      probe.failNext = full
+      const group = yield* Effect.forEach([[ev("x1", "s")], [ev("x2", "s"), ev("x3", "s")], [ev("x4", "s")]], (batch) => writer.enqueue(batch))
+      const loop = yield* startLoop
+      // One append for the group, none alone: each submission gets the same typed refusal.
+      for (const ticket of group) expect(yield* Effect.flip(Deferred.await(ticket))).toBe(full)
+      expect(probe.appends).toEqual([4])
+      expect((yield* intake.state)._tag).toBe("Paused")
+      // While paused, nothing reaches the store: refused at once, counted.
+      const refused = yield* Effect.flip(writer.submit([ev("y1", "s"), ev("y2", "s")]))
+      expect(refused).toMatchObject({ _tag: "TransientError", code: DISK_FULL })
+      expect(probe.appends).toEqual([4])
+      expect(yield* intake.state).toMatchObject({ _tag: "Paused", refused: 2 })
+      // The loop did not end; once a probe finds room (a second later), commits resume.
+      yield* TestClock.adjust("1 second")
+      yield* intake.probe
+      expect((yield* intake.state)._tag).toBe("Accepting")
+      const outcomes = yield* writer.submit([ev("x1", "s"), ev("y1", "s")])
+      expect(places(outcomes)).toEqual([
+        ["x1", 1, false],
+        ["y1", 2, false]
+      ])
+      expect(Option.isNone(yield* Fiber.poll(loop))).toBe(true)
+    }).pipe(Effect.provide(layerWriter(probe)))
   })
 
   it.scoped("a system failure fails the submissions of its commit and ends the loop with it", () => {

@@ -52,7 +52,7 @@ describe("planted sockets", () => {
     fs.chmodSync(tmp, 0o777)
     const long = path.join(base, "p".repeat(60), "q".repeat(40))
     fs.mkdirSync(long, { recursive: true })
-    const env: NodeJS.ProcessEnv = { ...process.env, MYCO_HOME: path.join(base, ".home"), MYCO_VAULT_DIR: "", TMPDIR: tmp }
+    const env: NodeJS.ProcessEnv = { ...process.env, MYCO_HOME: path.join(base, ".home"), XDG_STATE_HOME: path.join(base, ".state"), MYCO_VAULT_DIR: "", TMPDIR: tmp }
     const squatted = path.join(tmp, `myco-${process.getuid?.() ?? 0}`)
     fs.mkdirSync(squatted, { mode: 0o777 })
     fs.chmodSync(squatted, 0o777)

@@ -4,16 +4,21 @@
  * events of other sessions (drained at once) nor, once aside, those of its own session; entries
  * that are not regular files of ours (a FIFO, links to /etc/passwd and /dev/zero, a file nested too
  * deep, one owned by another user) are moved aside unread, without blocking; a spool directory
- * that is a link is not drained at all.
+ * that is a link is not drained at all. The fallback spool is drained with the vault's, in one
+ * order; nothing is drained while writes are paused for a full disk, and an event refused for a
+ * full disk pauses them without counting as a failed attempt.
  */
 import { spawnSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Schema } from "effect"
+import { Effect, Layer, Schema } from "effect"
 import { makeSpoolDrain, MAX_SPOOL_ATTEMPTS, type SubmitHook } from "../../src/capture/SpoolDrain.js"
-import { AgentError } from "../../src/domain/Failure.js"
+import { AgentError, DISK_FULL, TransientError } from "../../src/domain/Failure.js"
+import { IntakePause } from "../../src/capture/IntakePause.js"
+import { layerLossStore } from "../../src/store/memory/index.js"
+import { layerTestIntakePause } from "../support/memory-vault.js"
 import { spoolFileName } from "../../src/lean/Spool.js"
 import { HookEvent, type HookEventReply } from "../../src/protocol/Protocol.js"
 
@@ -128,4 +133,69 @@ describe("the spool drain", () => {
       fs.rmSync(root, { recursive: true, force: true })
     }
   })
+
+  it("drains the fallback spool with the vault's, in one order of the hooks' start times", async () => {
+    const { root, spool } = privateSpool()
+    const fallback = path.join(root, "fallback")
+    fs.mkdirSync(fallback, { mode: 0o700 })
+    fs.chmodSync(fallback, 0o700)
+    try {
+      spoolOne(spool, 4000, "v-1", "session-f")
+      spoolOne(fallback, 4001, "f-2", "session-f")
+      spoolOne(spool, 4002, "v-3", "session-f")
+      spoolOne(fallback, 4003, "f-4", "session-f")
+      fs.symlinkSync("/etc/passwd", path.join(fallback, spoolFileName(4004, "planted")))
+      const submitted: Array<string> = []
+      const submit: SubmitHook = (event) => Effect.sync(() => (submitted.push(event.idempotencyId), Effect.succeed(stored)))
+      await Effect.runPromise(makeSpoolDrain({ spoolDir: spool, fallbackSpoolDir: fallback, maxFileBytes: 1 << 20, maxDepth: 128, submit }).drain)
+      expect(submitted).toEqual(["v-1", "f-2", "v-3", "f-4"])
+      expect(fs.readdirSync(spool).filter((n) => n.endsWith(".json"))).toEqual([])
+      expect(fs.readdirSync(fallback).filter((n) => n.endsWith(".json"))).toEqual([])
+      // The planted link went to the fallback spool's own rejected/, unread.
+      expect(fs.lstatSync(path.join(fallback, "rejected", spoolFileName(4004, "planted"))).isSymbolicLink()).toBe(true)
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true })
+    }
+  })
+
+  it("drains nothing while writes are paused; a full disk pauses them and is never a failed attempt", async () => {
+    const { root, spool } = privateSpool()
+    try {
+      spoolOne(spool, 5000, "p-1", "session-p")
+      spoolOne(spool, 5001, "p-2", "session-q")
+      let full = true
+      const submitted: Array<string> = []
+      const submit: SubmitHook = (event) =>
+        Effect.sync(() => {
+          submitted.push(event.idempotencyId)
+          return full
+            ? Effect.fail(new TransientError({ operation: "capture", message: "database or disk is full (SQLITE_FULL)", code: DISK_FULL }))
+            : Effect.succeed(stored)
+        })
+      const program = Effect.gen(function* () {
+        const intake = yield* IntakePause
+        const { drain } = makeSpoolDrain({ spoolDir: spool, maxFileBytes: 1 << 20, maxDepth: 128, submit, intake })
+        yield* drain
+        // Their commits found the disk full: writes are paused, and both files stay.
+        expect(submitted).toEqual(["p-1", "p-2"])
+        expect(yield* intake.paused).toBe(true)
+        expect(fs.readdirSync(spool).filter((n) => n.endsWith(".json"))).toHaveLength(2)
+        // Paused: passes read nothing, however many.
+        for (let pass = 0; pass < MAX_SPOOL_ATTEMPTS + 1; pass++) yield* drain
+        expect(submitted).toEqual(["p-1", "p-2"])
+        // The space is back: a probe resumes writes, and the next pass stores everything.
+        full = false
+        yield* Effect.sleep("1 second")
+        yield* intake.probe
+        yield* drain
+        expect(submitted).toEqual(["p-1", "p-2", "p-1", "p-2"])
+      })
+      await Effect.runPromise(program.pipe(Effect.provide(layerTestIntakePause.pipe(Layer.provide(layerLossStore)))))
+      expect(fs.readdirSync(spool).filter((n) => n.endsWith(".json"))).toEqual([])
+      // Nothing was taken for a poison.
+      expect(fs.existsSync(path.join(spool, "failed"))).toBe(false)
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true })
+    }
+  }, 30_000)
 })

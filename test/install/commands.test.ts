@@ -21,7 +21,7 @@ const awkwardProject = (parent?: string): TempProject => {
   const base = parent ?? fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "myco-quote-")))
   const dir = path.join(base, `my proj 'single' "double" $HOME`)
   fs.mkdirSync(dir, { recursive: true })
-  const env: NodeJS.ProcessEnv = { ...process.env, MYCO_HOME: path.join(base, ".home"), MYCO_VAULT_DIR: "", MYCO_HOOK_AUTOSTART: "0", MYCO_HOOK: "" }
+  const env: NodeJS.ProcessEnv = { ...process.env, MYCO_HOME: path.join(base, ".home"), XDG_STATE_HOME: path.join(base, ".state"), MYCO_VAULT_DIR: "", MYCO_HOOK_AUTOSTART: "0", MYCO_HOOK: "" }
   return { dir, env, cleanup: () => fs.rmSync(base, { recursive: true, force: true }) }
 }
 

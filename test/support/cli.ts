@@ -1,6 +1,7 @@
 /**
  * Running the built `myco` binary as a user would: a real process, in a temp project, with its
- * own MYCO_HOME so that tests never touch the developer's machine id.
+ * own MYCO_HOME and state directory so that tests never touch the developer's machine id or
+ * their fallback spools.
  */
 import { spawn, spawnSync } from "node:child_process"
 import * as fs from "node:fs"
@@ -21,7 +22,10 @@ export interface RunResult {
   readonly stderr: string
 }
 
-/** A temp project directory with its own MYCO_HOME; removed by `cleanup`. */
+/**
+ * A temp project directory with its own MYCO_HOME and state directory (XDG_STATE_HOME, where the
+ * fallback spool goes); removed by `cleanup`.
+ */
 export interface TempProject {
   readonly dir: string
   readonly env: NodeJS.ProcessEnv
@@ -31,7 +35,7 @@ export interface TempProject {
 /** Makes a temp project (no vault yet). */
 export const tempProject = (prefix = "myco-test-"): TempProject => {
   const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), prefix)))
-  const env: NodeJS.ProcessEnv = { ...process.env, MYCO_HOME: path.join(dir, ".home"), MYCO_VAULT_DIR: "" }
+  const env: NodeJS.ProcessEnv = { ...process.env, MYCO_HOME: path.join(dir, ".home"), XDG_STATE_HOME: path.join(dir, ".state"), MYCO_VAULT_DIR: "" }
   return { dir, env, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) }
 }
 

@@ -9,6 +9,7 @@ import * as path from "node:path"
 import { DateTime, Effect, Layer, type Scope } from "effect"
 import { Supervisor } from "../../src/actor/index.js"
 import { CaptureWriter, layerCaptureWriter } from "../../src/capture/CaptureWriter.js"
+import { type IntakePause, layerIntakePause } from "../../src/capture/IntakePause.js"
 import { IdempotencyId } from "../../src/domain/Event.js"
 import { AgentName, MachineId, ProjectId } from "../../src/domain/Ids.js"
 import { HookEvent } from "../../src/protocol/Protocol.js"
@@ -17,7 +18,16 @@ import { layerDirect, type SessionLifecycle } from "../../src/session/Lifecycle.
 import { makeSessions, type Sessions } from "../../src/session/Sessions.js"
 import { layerCommitObserver, layerWatchHub, type WatchHub } from "../../src/session/WatchHub.js"
 import type { EventStore } from "../../src/store/EventStore.js"
-import { layerEventStore, layerMemoryState, layerRefusalStore, layerRunStore, layerSessionStore, type MemoryState } from "../../src/store/memory/index.js"
+import type { LossStore } from "../../src/store/LossStore.js"
+import {
+  layerEventStore,
+  layerLossStore,
+  layerMemoryState,
+  layerRefusalStore,
+  layerRunStore,
+  layerSessionStore,
+  type MemoryState
+} from "../../src/store/memory/index.js"
 import type { RefusalStore } from "../../src/store/RefusalStore.js"
 import type { RunStore } from "../../src/store/RunStore.js"
 import { SessionStore } from "../../src/store/SessionStore.js"
@@ -39,7 +49,18 @@ export const testVault = (config: Partial<MycoConfig> = {}): VaultContext["Type"
 })
 
 /** Every service the sessions' tree needs, on fresh memory stores (one build: one empty vault). */
-export type MemoryServices = SessionLifecycle | CaptureWriter | WatchHub | SessionStore | EventStore | RunStore | RefusalStore | MemoryState | VaultContext
+export type MemoryServices =
+  | SessionLifecycle
+  | CaptureWriter
+  | IntakePause
+  | WatchHub
+  | SessionStore
+  | EventStore
+  | RunStore
+  | RefusalStore
+  | LossStore
+  | MemoryState
+  | VaultContext
 
 /** Options of {@link layerMemoryServices}. */
 export interface MemoryServicesOptions {
@@ -60,15 +81,31 @@ const layerYieldingSessionStore: Layer.Layer<SessionStore, never, MemoryState> =
   Effect.map(SessionStore, (inner) => SessionStore.of({ ...inner, get: (id) => Effect.zipLeft(inner.get(id), yieldSome) }))
 ).pipe(Layer.provide(layerSessionStore))
 
+/** The write pause as the supervisor has it, probing every second, with no free-space floor. */
+export const layerTestIntakePause: Layer.Layer<IntakePause, never, LossStore> = layerIntakePause({
+  probeEvery: "1 second",
+  minFreeBytes: 0,
+  freeBytes: Effect.succeed(undefined)
+})
+
 /** The services of `myco run` over the memory stores, as daemon/Daemon.ts composes them. */
 export const layerMemoryServices = (options: MemoryServicesOptions = {}): Layer.Layer<MemoryServices> => {
-  const stores = Layer.mergeAll(options.yieldingReads === true ? layerYieldingSessionStore : layerSessionStore, layerEventStore, layerRunStore, layerRefusalStore).pipe(
-    Layer.provideMerge(layerMemoryState)
-  )
+  const stores = Layer.mergeAll(
+    options.yieldingReads === true ? layerYieldingSessionStore : layerSessionStore,
+    layerEventStore,
+    layerRunStore,
+    layerRefusalStore,
+    layerLossStore
+  ).pipe(Layer.provideMerge(layerMemoryState))
   return Layer.mergeAll(
     layerDirect,
     layerCaptureWriter(options.writer ?? { queueCapacity: 1024, maxBatchEvents: 2000 }).pipe(Layer.provide(layerCommitObserver))
-  ).pipe(Layer.provideMerge(layerWatchHub), Layer.provideMerge(stores), Layer.provideMerge(Layer.succeed(VaultContext, options.vault ?? testVault())))
+  ).pipe(
+    Layer.provideMerge(layerTestIntakePause),
+    Layer.provideMerge(layerWatchHub),
+    Layer.provideMerge(stores),
+    Layer.provideMerge(Layer.succeed(VaultContext, options.vault ?? testVault()))
+  )
 }
 
 /**

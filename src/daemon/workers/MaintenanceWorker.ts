@@ -1,6 +1,8 @@
 /**
  * The `maintenance` worker: completes idle sessions (through their actors) and asks the
- * supervisor to stop once it has been idle long enough (no active session, no connection).
+ * supervisor to stop once it has been idle long enough (no active session, no connection). While
+ * writes are paused for a full disk it completes nothing (that would write), and does not stop
+ * the supervisor: it waits for the space with the hooks' events in the spool.
  */
 import { Behavior, ChildSpec } from "../../actor/index.js"
 import { Clock, type Duration, Effect } from "effect"
@@ -23,6 +25,8 @@ export interface MaintenanceOptions {
   readonly connections: Effect.Effect<number>
   /** Asks the supervisor to stop (it is idle). */
   readonly idle: Effect.Effect<void>
+  /** Whether writes are paused (a full disk). */
+  readonly paused: Effect.Effect<boolean>
 }
 
 /** The child spec of the `maintenance` worker. */
@@ -35,6 +39,10 @@ export const maintenanceWorker = (options: MaintenanceOptions) =>
         init: (ctx) => ticking(options.every)(ctx.self),
         receive: () =>
           Effect.gen(function* () {
+            if (yield* options.paused) {
+              lastBusyMs = yield* Clock.currentTimeMillis
+              return
+            }
             yield* completeIdleSessions(options.idleTimeoutMs, options.complete, (idle) => `idle for ${idle}`)
             const now = yield* Clock.currentTimeMillis
             const counts = yield* options.store.countByStatus

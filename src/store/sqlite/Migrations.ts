@@ -135,12 +135,40 @@ const harnessRuns = Effect.gen(function* () {
   yield* sql`CREATE INDEX runs_by_status ON runs (status, queued_at)`
 })
 
+/**
+ * What the vault could not keep (store/LossStore.ts): hook events that could be written nowhere,
+ * one row each by idempotency id, or one row per slot of a hook's loss ledger (`ledger-<generation>-
+ * <slot>-<reason>`, counting several); `acknowledged` of `count` were acknowledged by `myco doctor
+ * --fix`. And the times the supervisor paused its writes because the disk was full.
+ */
+const losses = Effect.gen(function* () {
+  const sql = yield* SqlClient
+  yield* sql`CREATE TABLE lost_events (
+    id TEXT PRIMARY KEY NOT NULL,
+    agent TEXT NOT NULL,
+    event TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    recorded_at INTEGER NOT NULL,
+    reason TEXT NOT NULL CHECK (reason IN ('disk-full', 'unwritable')),
+    count INTEGER NOT NULL DEFAULT 1 CHECK (count >= 1),
+    acknowledged INTEGER NOT NULL DEFAULT 0 CHECK (acknowledged >= 0 AND acknowledged <= count),
+    acknowledged_at INTEGER
+  ) STRICT`
+  yield* sql`CREATE TABLE write_pauses (
+    started_at INTEGER NOT NULL,
+    ended_at INTEGER NOT NULL,
+    refused INTEGER NOT NULL CHECK (refused >= 0),
+    reason TEXT NOT NULL
+  ) STRICT`
+})
+
 /** Every migration, by `<id>_<name>`. */
 export const migrations = {
   "1_initial": initial,
   "2_unattributed": unattributed,
   "3_refusals": refusals,
-  "4_harness_runs": harnessRuns
+  "4_losses": losses,
+  "5_harness_runs": harnessRuns
 } as const
 
 /** The migrations' ids, ascending. */

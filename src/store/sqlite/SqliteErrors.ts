@@ -1,12 +1,14 @@
 /**
  * How SQLite failures map onto myco's failure classes (`../StoreFailure.ts`, whose retry policy
- * handles the transient ones). A busy or locked database is transient; a permission problem is
- * the user's to fix (config); a corrupt, full or failing disk is a system failure; anything else
- * is a bug in myco (a defect), because our SQL is fixed and well-formed.
+ * handles the transient ones). A busy or locked database is transient; so is a full disk (code
+ * DISK_FULL: it lasts until space is freed, so it is not retried at once, but the supervisor pauses
+ * and resumes by itself); a permission problem is the user's to fix (config); a corrupt or failing
+ * disk is a system failure; anything else is a bug in myco (a defect), because our SQL is fixed
+ * and well-formed.
  */
 import { SqlError } from "@effect/sql/SqlError"
 import { Effect, ParseResult } from "effect"
-import { ConfigError, SystemError, TransientError } from "../../domain/Failure.js"
+import { ConfigError, DISK_FULL, SystemError, TransientError } from "../../domain/Failure.js"
 import type { StoreFailure } from "../StoreFailure.js"
 
 /** The SQLite error code (e.g. `SQLITE_BUSY_SNAPSHOT`) behind a failure, when there is one. */
@@ -42,6 +44,9 @@ export const classifySqlite = (
   if (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED")) {
     return new TransientError({ operation, message, code })
   }
+  if (code === "SQLITE_FULL") {
+    return new TransientError({ operation, message: `${message} (${code}): the disk of ${resource} is full`, code: DISK_FULL })
+  }
   if (
     code.startsWith("SQLITE_READONLY") ||
     code.startsWith("SQLITE_CANTOPEN") ||
@@ -58,7 +63,6 @@ export const classifySqlite = (
   if (
     code.startsWith("SQLITE_CORRUPT") ||
     code === "SQLITE_NOTADB" ||
-    code === "SQLITE_FULL" ||
     code.startsWith("SQLITE_IOERR") ||
     code === "SQLITE_NOMEM"
   ) {
