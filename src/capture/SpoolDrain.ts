@@ -139,8 +139,9 @@ export const makeSpoolDrain = (options: SpoolDrainOptions) => {
         const submitted = yield* Effect.either(options.submit(event.right))
         if (Either.isLeft(submitted)) {
           const tag = submitted.left._tag
-          if (tag === "ShuttingDown" || tag === "Overloaded") {
-            // Stopping or overloaded: everything stays for the next pass.
+          if (tag === "ShuttingDown" || tag === "Overloaded" || tag === "SystemError") {
+            // Stopping, overloaded, or a store in trouble (the supervisor is about to stop):
+            // everything stays for the next pass, or the next supervisor, and counts no attempt.
             stopped = true
             break
           }
@@ -154,7 +155,8 @@ export const makeSpoolDrain = (options: SpoolDrainOptions) => {
         const committed = yield* Effect.either(wait)
         if (Either.isLeft(committed)) {
           held.add(key)
-          if (committed.left._tag !== "ShuttingDown") yield* failed(file, committed.left._tag)
+          if (committed.left._tag === "SystemError") stopped = true
+          else if (committed.left._tag !== "ShuttingDown") yield* failed(file, committed.left._tag)
           continue
         }
         drained++
