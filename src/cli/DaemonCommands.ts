@@ -52,8 +52,7 @@ export const runCommand = Command.make("run", { vault: vaultOption }, (o) =>
       yield* out.error(`myco: supervisor stopped (${result.reason})`)
       return
     }
-    yield* out.error(`myco: ${result.report}`)
-    yield* out.error(result.backup === null ? "myco: the emergency backup failed" : `myco: emergency backup: ${result.backup}`)
+    for (const line of result.report) yield* out.error(`myco: ${line}`)
     yield* out.exitWith(ExitCode.software)
   }).pipe(
     Effect.catchTag("AlreadyRunning", (e) =>

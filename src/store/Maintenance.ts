@@ -37,6 +37,11 @@ export interface StoreHealth {
   readonly damaged: boolean
   /** What was found wrong, in words; empty when nothing was. */
   readonly findings: ReadonlyArray<string>
+  /**
+   * What is at the store's path now is not what it opened (it was deleted, or replaced by another
+   * file): whatever is there must not be taken for the store's data.
+   */
+  readonly replaced: boolean
 }
 
 /** The rows of one table in an emergency copy. */

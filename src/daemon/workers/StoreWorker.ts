@@ -1,17 +1,46 @@
-/** The `store` worker: checkpoints the database's WAL every minute (a failure is the store's to classify). */
+/**
+ * The `store` worker: the upkeep and the watch of the vault's store on a schedule. Every
+ * `checkpointEvery` it checkpoints (the store checks its files before and after); after a
+ * checkpoint that failed, whatever the failure, it runs the quick check too, since a checkpoint
+ * is where a damaged page is often met first; every `quickCheckEvery` it runs the quick check (a
+ * bounded structural check that reads the files afresh). A damaged store is a SystemError, which
+ * escalates (see session/Decider.ts). An interval of 0 turns that schedule off.
+ */
 import { Behavior, ChildSpec } from "../../actor/index.js"
+import { Effect, Schedule } from "effect"
 import type { ConfigError, SystemError, TransientError } from "../../domain/Failure.js"
 import { mycoDecider } from "../../session/Decider.js"
 import type { Maintenance } from "../../store/Maintenance.js"
-import { type Tick, ticking } from "./Ticking.js"
+
+/** What the store worker needs. */
+export interface StoreWorkerOptions {
+  readonly maintenance: Maintenance["Type"]
+  /** `store.checkpoint_interval`, in milliseconds (0: only the store's own, size-driven checkpoints). */
+  readonly checkpointEveryMs: number
+  /** `store.quick_check_interval`, in milliseconds (0: never). */
+  readonly quickCheckEveryMs: number
+}
+
+/** The store worker's messages: its own timers'. */
+export type StoreTick = { readonly _tag: "Checkpoint" } | { readonly _tag: "QuickCheck" }
+
+/** One checkpoint, followed by a quick check when it failed (the checkpoint's failure wins unless the check finds worse). */
+export const checkpointThenCheck = (maintenance: Maintenance["Type"]) =>
+  maintenance.checkpoint.pipe(Effect.catchAll((failure) => Effect.zipRight(maintenance.quickCheck, Effect.fail(failure))))
 
 /** The child spec of the `store` worker. */
-export const storeWorker = (maintenance: Maintenance["Type"]) =>
+export const storeWorker = (options: StoreWorkerOptions) =>
   ChildSpec.worker(
     "store",
-    Behavior.make<void, Tick, SystemError | ConfigError | TransientError>({
-      init: (ctx) => ticking("1 minute")(ctx.self),
-      receive: () => maintenance.checkpoint
+    Behavior.make<void, StoreTick, SystemError | ConfigError | TransientError>({
+      init: (ctx) =>
+        Effect.gen(function* () {
+          const every = (ms: number, tick: StoreTick) =>
+            ms > 0 ? Effect.asVoid(Effect.forkScoped(Effect.repeat(Effect.ignore(ctx.self.tell(tick)), Schedule.spaced(ms)).pipe(Effect.delay(ms)))) : Effect.void
+          yield* every(options.checkpointEveryMs, { _tag: "Checkpoint" })
+          yield* every(options.quickCheckEveryMs, { _tag: "QuickCheck" })
+        }),
+      receive: (_, message) => (message._tag === "Checkpoint" ? checkpointThenCheck(options.maintenance) : options.maintenance.quickCheck)
     }),
     { decider: mycoDecider }
   )

@@ -137,7 +137,7 @@ export interface DatabaseFileService {
    * I/O error alone condemns the file for this process but does not say the file is damaged).
    * Never fails, condemns nothing.
    */
-  readonly inspect: Effect.Effect<{ readonly damaged: boolean; readonly findings: ReadonlyArray<string> }>
+  readonly inspect: Effect.Effect<{ readonly damaged: boolean; readonly replaced: boolean; readonly findings: ReadonlyArray<string> }>
 }
 
 const damage = (operation: string, file: string, code: string, message: string): SystemError =>
@@ -207,11 +207,7 @@ export const makeDatabaseFile = (
       Effect.gen(function* () {
         yield* usable
         yield* verify(operation)
-        yield* sql`PRAGMA wal_checkpoint(PASSIVE)`.pipe(
-          mapSqlErrors(operation, file),
-          // A checkpoint that fails may have met a damaged page: look at the whole file.
-          Effect.tapError(() => Effect.ignore(quickCheck(operation)))
-        )
+        yield* sql`PRAGMA wal_checkpoint(PASSIVE)`.pipe(mapSqlErrors(operation, file))
         yield* afterCheckpoint(operation)
       }).pipe(Effect.tapError(observe))
 
@@ -223,32 +219,40 @@ export const makeDatabaseFile = (
     const afterCommit = (operation: string) =>
       Effect.gen(function* () {
         yield* verify(operation)
-        if (owner && walIsLarge()) yield* runCheckpoint(`${operation}.checkpoint`)
+        if (owner && walIsLarge()) {
+          yield* runCheckpoint(`${operation}.checkpoint`).pipe(
+            // A checkpoint that fails may have met a damaged page: look at the whole file.
+            Effect.catchAll((failure) => Effect.zipRight(quickCheck(`${operation}.checkpoint`), Effect.fail(failure)))
+          )
+        }
       })
 
     const inspect = Effect.gen(function* () {
       const findings: Array<string> = []
       let damaged = false
+      let replaced = false
       const first = yield* Ref.get(condemnation)
       if (Option.isSome(first)) {
         findings.push(first.value.message)
         damaged = first.value.code !== undefined && isCorruptionCode(first.value.code)
+        replaced = first.value.code === "MYCO_DB_MISSING" || first.value.code === "MYCO_DB_REPLACED"
       }
       const before = yield* Ref.get(recorded)
       const verdict = before === undefined ? undefined : compareIdentity(file, before, identityOf(file), owner)
       if (verdict?._tag === "Damaged") {
         damaged = true
+        replaced = replaced || verdict.code === "MYCO_DB_MISSING" || verdict.code === "MYCO_DB_REPLACED"
         if (!findings.some((f) => f.includes(verdict.code))) findings.push(`${verdict.message} (${verdict.code})`)
       }
       // Another file at the path says nothing about the one in use: read the file only when it is ours.
-      if (verdict === undefined || verdict._tag === "Same" || verdict.code === "MYCO_DB_TRUNCATED" || verdict.code === "MYCO_DB_WRITTEN") {
+      if (!replaced) {
         const read = freshRead(file, "quick_check(1)")
         if (!read.ok) {
           damaged = true
           findings.push(read.problem)
         }
       }
-      return { damaged, findings }
+      return { damaged, replaced, findings }
     })
 
     return {

@@ -83,7 +83,7 @@ export const layerMaintenance: Layer.Layer<Maintenance, never, SqlClient | Sqlit
         Effect.map(watch.inspect, (seen) => {
           const corrupt = failure instanceof SystemError && failure.code !== undefined && isCorruptionCode(failure.code)
           const findings = corrupt && !seen.findings.includes(failure.message) ? [failure.message, ...seen.findings] : seen.findings
-          return { damaged: corrupt || seen.damaged, findings }
+          return { damaged: corrupt || seen.damaged, replaced: seen.replaced, findings }
         })
 
       const emergencyCopy = (destination: string): Effect.Effect<EmergencyCopy> =>

@@ -32,6 +32,11 @@ export interface SalvageSource {
   /** How the report names it (a path, "the supervisor's connection"). */
   readonly label: string
   readonly read: ReadRows
+  /**
+   * How many rows each table had where this copy came from, when its own `count(*)` does not say
+   * (a salvage holds what could be read, not what there was): null for unknown. Absent: count it.
+   */
+  readonly originalCounts?: ReadonlyMap<string, number | null>
 }
 
 /** What one source gave of one table. */
@@ -239,9 +244,13 @@ export const salvageInto = (destination: string, sources: ReadonlyArray<SalvageS
               continue
             }
             const shared = columns.filter((c) => found.names.includes(c))
-            const counted = yield* Effect.map(Effect.either(source.read(`SELECT count(*) AS n FROM ${quote(spec.name)}`, [])), (answer) =>
-              answer._tag === "Right" ? single(answer.right, "n") : null
-            )
+            const original = source.originalCounts?.get(spec.name)
+            const counted =
+              source.originalCounts !== undefined
+                ? original ?? null
+                : yield* Effect.map(Effect.either(source.read(`SELECT count(*) AS n FROM ${quote(spec.name)}`, [])), (answer) =>
+                    answer._tag === "Right" ? single(answer.right, "n") : null
+                  )
             const insert = yield* write(() => {
               const list = shared.map(quote).join(", ")
               const values = shared.map(() => "?").join(", ")
