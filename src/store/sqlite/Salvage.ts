@@ -57,7 +57,11 @@ export interface TableReport {
   readonly table: string
   /** Rows in the rebuilt table. */
   readonly recovered: number
-  /** Rows known to be lost (the largest count a source gave, less what was recovered), or null when no source could count them. */
+  /**
+   * Rows known to be lost, at least: the largest count a source gave (for events and transitions,
+   * also what the recovered sessions' own counters say they had), less what was recovered; null
+   * when nothing could count them.
+   */
   readonly lost: number | null
   readonly sources: ReadonlyArray<SourceTableReport>
   /** Rows read but not kept, by reason. */
@@ -166,10 +170,21 @@ const readTable = (
         after = rowid
       }
       if (failedAt === undefined) break
-      // Past it: probe forward, doubling, for a rowid whose part of the tree can be read...
       skipped += 1
+      // Which row failed? When its rowid can still be found, only that row's content is damaged
+      // (an overflow page, say): skip it alone.
+      const next = yield* readable(after + 1)
+      if (next._tag === "Right") {
+        const row = next.right[0]
+        const rowid = row === undefined ? undefined : rowidOf(row)
+        if (rowid === undefined) break
+        after = rowid
+        continue
+      }
+      // Else the tree itself is damaged there: probe forward, doubling, for a rowid whose part of
+      // the tree can be read...
       let failing = after + 1
-      let step = 1
+      let step = 2
       let found: number | undefined
       while (step <= MAX_PROBE_STEP) {
         const probe = after + step
@@ -182,7 +197,7 @@ const readTable = (
         step *= 2
       }
       if (found === undefined) break
-      // ...then back to where that readable part starts.
+      // ...then back to where that readable part starts (past `failing`: always forward).
       let low = failing
       let high = found
       while (high - low > 1) {
@@ -192,10 +207,10 @@ const readTable = (
       }
       const resume = yield* readable(high)
       if (resume._tag === "Left") break
-      const next = resume.right[0]
-      const nextRowid = next === undefined ? undefined : rowidOf(next)
-      if (nextRowid === undefined) break
-      after = nextRowid - 1
+      const first = resume.right[0]
+      const firstRowid = first === undefined ? undefined : rowidOf(first)
+      if (firstRowid === undefined) break
+      after = firstRowid - 1
     }
     return { read, skipped }
   })
@@ -225,6 +240,9 @@ export const salvageInto = (destination: string, sources: ReadonlyArray<SalvageS
         // children whose parent session is not recovered, which are kept (see below).
         yield* write(() => db.pragma("foreign_keys = OFF"))
         const tables: Array<TableReport> = []
+        // A session row keeps how many events and transitions it had: once the sessions are in,
+        // that says how many rows of those tables there were (for the recovered sessions).
+        const fromSessions = new Map<string, number>()
         for (const spec of SALVAGED_TABLES) {
           const columns = yield* write(() =>
             db
@@ -295,7 +313,11 @@ export const salvageInto = (destination: string, sources: ReadonlyArray<SalvageS
             sourceReports.push({ source: source.label, read: outcome.read, counted, skipped: outcome.skipped, unreadable: null })
           }
           const recovered = yield* write(() => countOf(db, `SELECT count(*) AS n FROM ${quote(spec.name)}`))
-          const counts = sourceReports.map((r) => r.counted).filter((n): n is number => n !== null)
+          const counts = [...sourceReports.map((r) => r.counted), fromSessions.get(spec.name) ?? null].filter((n): n is number => n !== null)
+          if (spec.name === "sessions") {
+            fromSessions.set("events", yield* write(() => countOf(db, "SELECT coalesce(sum(event_count), 0) AS n FROM sessions")))
+            fromSessions.set("transitions", yield* write(() => countOf(db, "SELECT coalesce(sum(version), 0) AS n FROM sessions")))
+          }
           tables.push({
             table: spec.name,
             recovered,
