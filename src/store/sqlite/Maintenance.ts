@@ -103,7 +103,7 @@ export const layerMaintenance: Layer.Layer<Maintenance, never, SqlClient | Sqlit
           const salvaged = yield* Effect.either(
             Effect.zipRight(
               freshDatabase(destination),
-              salvageInto(destination, [{ label: "the supervisor's connection", read: (text, params) => sql.unsafe(text, params) }])
+              salvageInto(destination, [{ _tag: "Sql", label: "the supervisor's connection", read: (text, params) => sql.unsafe(text, params) }])
             )
           )
           if (Either.isLeft(salvaged)) {

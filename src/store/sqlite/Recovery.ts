@@ -9,7 +9,9 @@
  * Reading never touches the damaged files themselves: they are copied into a private scratch
  * directory first, and read there (SQLite writes beside a database it opens). A copy whose header
  * was overwritten gets a new header, made from what the rest of the file says (its page size, read
- * from its log or from the first page), so that its schema and tables can be read again.
+ * from its log or from the first page), so that its schema and tables can be read again. The
+ * damaged file is read twice: through SQLite, table by table, and then page by page
+ * (PageScan.ts), which finds the rows that damaged schema or interior pages no longer lead to.
  *
  * An older backup is never merged in: it predates changes made since, which it would bring back.
  */
@@ -19,7 +21,8 @@ import Database from "better-sqlite3"
 import { Effect } from "effect"
 import { SystemError } from "../../domain/Failure.js"
 import { freshDatabase } from "./Database.js"
-import { errorText, isRow, type SalvageReport, type SalvageSource, salvageInto, type SourceRow } from "./Salvage.js"
+import { type ColumnShape, scanPages } from "./PageScan.js"
+import { errorText, isRow, type ReadRows, SALVAGED_TABLES, type SalvageReport, type SalvageSource, salvageInto, type SourceRow } from "./Salvage.js"
 
 /** What to recover. */
 export interface RecoveryOptions {
@@ -121,15 +124,34 @@ export const rebuildHeader = (file: string, wal: string): boolean => {
 }
 
 /** A source on a scratch copy: opened read-write (so that SQLite can read its log), read defensively. */
-const openSource = (file: string): { readonly db: Database.Database; readonly read: SalvageSource["read"] } => {
+const openSource = (file: string): { readonly db: Database.Database; readonly read: ReadRows } => {
   const db = new Database(file)
   db.pragma("wal_autocheckpoint = 0")
-  const read: SalvageSource["read"] = (text, params) =>
+  const read: ReadRows = (text, params) =>
     Effect.try({
       try: () => db.prepare(text).all(...params).filter(isRow).map((row): SourceRow => row),
       catch: (cause) => cause
     })
   return { db, read }
+}
+
+/** The columns of the salvaged tables in the database `file` (the rebuilt one: the current schema). */
+const columnShapes = (file: string): ReadonlyMap<string, ReadonlyArray<ColumnShape>> => {
+  const db = new Database(file, { readonly: true })
+  try {
+    return new Map(
+      SALVAGED_TABLES.map((t) => [
+        t.name,
+        db
+          .prepare(`SELECT name, type, "notnull" AS not_null FROM pragma_table_info('${t.name}')`)
+          .all()
+          .filter(isRow)
+          .map((row) => ({ name: String(row["name"]), type: String(row["type"]), notNull: row["not_null"] === 1 }))
+      ])
+    )
+  } finally {
+    db.close()
+  }
 }
 
 /** Whether a source's schema can be read at all. */
@@ -174,10 +196,27 @@ export const recoverDatabase = (options: RecoveryOptions): Effect.Effect<Recover
       const states: Array<SourceState> = []
       const aside = path.join(options.backups, `damaged-${options.stamp}.db`)
 
-      const addSource = (label: string, original: string, copy: string, withLog: boolean, originalCounts?: ReadonlyMap<string, number | null>) =>
+      const rebuilt = path.join(scratch, "rebuilt.db")
+      yield* freshDatabase(rebuilt).pipe(Effect.mapError((e) => failure(`cannot make the new database: ${e.message}`, rebuilt)))
+      const shapes = yield* attempt(`read the schema of ${rebuilt}`, () => columnShapes(rebuilt))
+
+      const addSource = (
+        label: string,
+        original: string,
+        copy: string,
+        options: { readonly withLog: boolean; readonly scanPages: boolean; readonly originalCounts?: ReadonlyMap<string, number | null> }
+      ) =>
         attempt(`copy ${original}`, () => {
           copyIfThere(original, copy)
-          if (withLog) copyIfThere(`${original}-wal`, `${copy}-wal`)
+          if (options.withLog) copyIfThere(`${original}-wal`, `${copy}-wal`)
+          // Its pages as they are, before SQLite opens the copy (and folds the log into it).
+          const scanned = options.scanPages ? scanPages(copy, `${copy}-wal`, shapes) : undefined
+          const addScanned = () => {
+            if (scanned === undefined) return
+            sources.push({ _tag: "Pages", label: `${label}, page by page`, rows: scanned.rows })
+            states.push({ label: `${label}, page by page`, state: `${scanned.pages} pages scanned, ${scanned.leafPages} of them table leaves` })
+          }
+          const { originalCounts } = options
           let state = "read"
           let source = openSource(copy)
           let problem = schemaReadable(source.db)
@@ -192,25 +231,31 @@ export const recoverDatabase = (options: RecoveryOptions): Effect.Effect<Recover
           if (problem !== undefined) {
             source.db.close()
             states.push({ label, state: `unreadable: ${problem}` })
+            addScanned()
             return
           }
           opened.push(source.db)
-          sources.push({ label, read: source.read, ...(originalCounts === undefined ? {} : { originalCounts }) })
+          sources.push({ _tag: "Sql", label, read: source.read, ...(originalCounts === undefined ? {} : { originalCounts }) })
           states.push({ label, state })
+          addScanned()
         })
 
       const emergency = options.emergencyBackup
       if (emergency !== null) {
         const label = `${emergency.file} (the supervisor's emergency backup)`
-        if (fs.existsSync(emergency.file)) yield* addSource(label, emergency.file, path.join(scratch, "emergency.db"), false, emergency.originalCounts)
+        if (fs.existsSync(emergency.file)) {
+          yield* addSource(label, emergency.file, path.join(scratch, "emergency.db"), {
+            withLog: false,
+            scanPages: false,
+            ...(emergency.originalCounts === undefined ? {} : { originalCounts: emergency.originalCounts })
+          })
+        }
         else states.push({ label, state: "missing" })
       }
       if (!fs.existsSync(options.db)) states.push({ label: `${options.db} (the damaged database)`, state: "missing: it was deleted" })
       else if (options.foreignFile) states.push({ label: `${aside} (what stood at its path)`, state: "not read: it is not the database that was in use (that one was deleted or replaced)" })
-      else yield* addSource(`${aside} (the damaged database)`, options.db, path.join(scratch, "damaged.db"), true)
+      else yield* addSource(`${aside} (the damaged database)`, options.db, path.join(scratch, "damaged.db"), { withLog: true, scanPages: true })
 
-      const rebuilt = path.join(scratch, "rebuilt.db")
-      yield* freshDatabase(rebuilt).pipe(Effect.mapError((e) => failure(`cannot make the new database: ${e.message}`, rebuilt)))
       const salvage = yield* salvageInto(rebuilt, sources).pipe(Effect.ensuring(Effect.sync(() => opened.forEach((db) => db.close()))))
 
       // The damaged files aside (never deleted), the rebuilt one in their place.

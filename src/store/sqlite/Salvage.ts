@@ -27,8 +27,22 @@ export type SourceRow = { readonly [column: string]: unknown }
 /** Reads rows from a source; fails on whatever the source cannot read. */
 export type ReadRows = (sql: string, params: ReadonlyArray<number>) => Effect.Effect<ReadonlyArray<SourceRow>, unknown>
 
-/** One copy of the database to salvage from. */
-export interface SalvageSource {
+/**
+ * One copy of the database to salvage from: one read through SQLite (`Sql`), or rows already
+ * read off its pages (`Pages`, see PageScan.ts), by table, in rowid order.
+ */
+export type SalvageSource = SqlSource | PagesSource
+
+/** Rows found on a file's pages, by table. */
+export interface PagesSource {
+  readonly _tag: "Pages"
+  readonly label: string
+  readonly rows: ReadonlyMap<string, ReadonlyArray<SourceRow>>
+}
+
+/** A copy read through SQLite. */
+export interface SqlSource {
+  readonly _tag: "Sql"
   /** How the report names it (a path, "the supervisor's connection"). */
   readonly label: string
   readonly read: ReadRows
@@ -130,7 +144,7 @@ const single = (rows: ReadonlyArray<SourceRow>, column: string): number | null =
  * Returns how many rows were read and how many damaged parts were skipped.
  */
 const readTable = (
-  source: SalvageSource,
+  source: SqlSource,
   table: string,
   columns: ReadonlyArray<string>,
   take: (rows: ReadonlyArray<SourceRow>) => Effect.Effect<void, SystemError>
@@ -216,7 +230,7 @@ const readTable = (
   })
 
 /** The columns of `table` (one of ours: its name is quoted as it is) in `source`, or why they cannot be read. */
-const sourceColumns = (source: SalvageSource, table: string) =>
+const sourceColumns = (source: SqlSource, table: string) =>
   Effect.map(Effect.either(source.read(`SELECT name FROM pragma_table_info('${table}')`, [])), (answer) => {
     if (answer._tag === "Left") return { _tag: "Unreadable" as const, reason: `its schema cannot be read: ${errorText(answer.left)}` }
     const names = answer.right.map((row) => row["name"]).filter((n): n is string => typeof n === "string")
@@ -256,19 +270,20 @@ export const salvageInto = (destination: string, sources: ReadonlyArray<SalvageS
           const drop = (reason: string) => dropped.set(reason, (dropped.get(reason) ?? 0) + 1)
           const sourceReports: Array<SourceTableReport> = []
           for (const source of sources) {
-            const found = yield* sourceColumns(source, spec.name)
+            const found = source._tag === "Pages" ? { _tag: "Columns" as const, names: columns } : yield* sourceColumns(source, spec.name)
             if (found._tag === "Unreadable") {
               sourceReports.push({ source: source.label, read: 0, counted: null, skipped: 0, unreadable: found.reason })
               continue
             }
             const shared = columns.filter((c) => found.names.includes(c))
-            const original = source.originalCounts?.get(spec.name)
             const counted =
-              source.originalCounts !== undefined
-                ? original ?? null
-                : yield* Effect.map(Effect.either(source.read(`SELECT count(*) AS n FROM ${quote(spec.name)}`, [])), (answer) =>
-                    answer._tag === "Right" ? single(answer.right, "n") : null
-                  )
+              source._tag === "Pages"
+                ? null
+                : source.originalCounts !== undefined
+                  ? source.originalCounts.get(spec.name) ?? null
+                  : yield* Effect.map(Effect.either(source.read(`SELECT count(*) AS n FROM ${quote(spec.name)}`, [])), (answer) =>
+                      answer._tag === "Right" ? single(answer.right, "n") : null
+                    )
             const insert = yield* write(() => {
               const list = shared.map(quote).join(", ")
               const values = shared.map(() => "?").join(", ")
@@ -309,6 +324,12 @@ export const salvageInto = (destination: string, sources: ReadonlyArray<SalvageS
                   }
                 })()
               )
+            if (source._tag === "Pages") {
+              const rows = source.rows.get(spec.name) ?? []
+              for (let at = 0; at < rows.length; at += CHUNK) yield* take(rows.slice(at, at + CHUNK))
+              sourceReports.push({ source: source.label, read: rows.length, counted, skipped: 0, unreadable: null })
+              continue
+            }
             const outcome = yield* readTable(source, spec.name, shared, take)
             sourceReports.push({ source: source.label, read: outcome.read, counted, skipped: outcome.skipped, unreadable: null })
           }
