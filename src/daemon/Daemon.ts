@@ -44,7 +44,7 @@ import { SessionStore } from "../store/SessionStore.js"
 import { layerStores } from "../store/sqlite/index.js"
 import type { StoreFailure } from "../store/StoreFailure.js"
 import { ensurePrivateDir } from "../lean/SafeFs.js"
-import { type DamageRecord, describeDamage, type EmergencyBackupRecord, readDamageRecord, writeDamageRecord } from "../vault/DamageRecord.js"
+import { type DamageRecord, type EmergencyBackupRecord, refuseRecordedDamage, writeDamageRecord } from "../vault/DamageRecord.js"
 import { acquireVaultLock } from "../vault/Lock.js"
 import { claimSocketPath, readDaemonInfo, runFiles, writeDaemonInfo } from "../vault/RunFiles.js"
 import type { VaultPaths } from "../vault/Vault.js"
@@ -123,17 +123,7 @@ export const runDaemon = (options: DaemonOptions): Effect.Effect<DaemonExit, Alr
       yield* acquireVaultLock(paths).pipe(Effect.catchTag("LockHeld", () => Effect.flatMap(holderPid(paths), (pid) => Effect.fail(new AlreadyRunning({ pid })))))
       // A database found damaged under a supervisor stays refused until it is rebuilt: a deleted
       // or replaced file would otherwise open as a new, empty one and hide the loss.
-      const damage = readDamageRecord(paths)
-      if (damage._tag !== "None") {
-        return yield* new SystemError({
-          operation: "vault.open",
-          message: `${describeDamage(damage)}; myco will not use it until it is rebuilt`,
-          code: "MYCO_DB_DAMAGED",
-          resource: paths.db,
-          hint: "`myco doctor --fix` rebuilds it from every row that can be read (and from the emergency backup); until then hooks keep their events in the spool, and the rebuilt database receives them",
-          fix: "myco doctor --fix"
-        })
-      }
+      yield* refuseRecordedDamage(paths)
       // We hold the lock: whatever run/ still has is from a supervisor that is gone.
       const files = runFiles(paths)
       const claimed = claimSocketPath(paths)

@@ -7,7 +7,8 @@
  * says that the database was found damaged.
  */
 import * as fs from "node:fs"
-import { Either, ParseResult, Schema } from "effect"
+import { Effect, Either, ParseResult, Schema } from "effect"
+import { SystemError } from "../domain/Failure.js"
 import { readVaultFile, writePrivateAtomic } from "../lean/SafeFs.js"
 import type { VaultPaths } from "./Vault.js"
 
@@ -71,3 +72,24 @@ export const describeDamage = (found: Exclude<FoundDamage, { readonly _tag: "Non
   found._tag === "Unreadable"
     ? `the vault database was found damaged (its record is unreadable: ${found.problem})`
     : `the vault database was found damaged by the supervisor (pid ${found.record.pid}) at ${found.record.detectedAt}: ${found.record.findings[0] ?? "no detail"}`
+
+/**
+ * Fails, with the command that repairs it, when the vault's database was found damaged: the
+ * supervisor and the commands that work on the database directly do not use it until it is
+ * rebuilt (`myco doctor` reads it, to say so).
+ */
+export const refuseRecordedDamage = (paths: VaultPaths): Effect.Effect<void, SystemError> =>
+  Effect.suspend(() => {
+    const found = readDamageRecord(paths)
+    if (found._tag === "None") return Effect.void
+    return Effect.fail(
+      new SystemError({
+        operation: "vault.open",
+        message: `${describeDamage(found)}; myco will not use it until it is rebuilt`,
+        code: "MYCO_DB_DAMAGED",
+        resource: paths.db,
+        hint: "`myco doctor --fix` rebuilds it from every row that can be read (and from the emergency backup); until then hooks keep their events in the spool, and the rebuilt database receives them",
+        fix: "myco doctor --fix"
+      })
+    )
+  })

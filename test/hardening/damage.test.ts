@@ -8,7 +8,11 @@
  * is readable (every acknowledged event comes back), keeping the damaged file aside; and once
  * `myco run` serves again, every event sent after the damage is stored, exactly once.
  *
- * Sized for a busy two-core machine: a handful of events, the supervisor's checks every second
+ * And the same shapes done while no supervisor runs (the header, pages): `myco run` and the direct
+ * commands refuse, naming the fix; `myco doctor --fix` rebuilds what the file still holds (a new
+ * header, rows read past damaged pages and off the pages that survive); the spool drains.
+ *
+ * Sized for a busy two-core machine: a few dozen events, the supervisor's checks every second
  * (myco.yaml), generous time limits.
  */
 import * as fs from "node:fs"
@@ -179,5 +183,83 @@ describe("a damaged database under a running supervisor", () => {
       expect((await daemon.exited).code).toBe(0)
     },
     180_000
+  )
+})
+
+describe("a database damaged while no supervisor runs", () => {
+  it.each([
+    { name: "header overwritten", damage: (p: TempProject) => overwrite(dbFile(p), 0, Buffer.alloc(100, 0x41)), all: true },
+    {
+      name: "every other page overwritten",
+      damage: (p: TempProject) => {
+        const pages = Math.floor(fs.statSync(dbFile(p)).size / PAGE)
+        for (let page = 1; page < pages; page += 2) overwrite(dbFile(p), page * PAGE, Buffer.alloc(PAGE, 0x5a))
+      },
+      all: false
+    }
+  ])(
+    "$name: run and the direct commands refuse with the fix, doctor --fix rebuilds what is readable, the spool drains",
+    async ({ damage, all }) => {
+      const p = tempProject("myco-damage-stopped-")
+      project = p
+      const opts = { cwd: p.dir, env: p.env }
+      const hook = { cwd: p.dir, env: { ...hookEnv(p), MYCO_HOOK_TIMEOUT_MS: "5000" } }
+      const session = "stopped-session"
+      const send = (n: number) =>
+        runHook(
+          ["UserPromptSubmit", "--agent", "claude-code"],
+          claudePayload("UserPromptSubmit", session, p.dir, { prompt: `prompt ${n} ${"p".repeat(3000)}` }),
+          hook
+        )
+      const count = 40
+      expect(myco(["init"], opts).status).toBe(0)
+      daemon = await startDaemon(p)
+      for (let n = 1; n <= count; n += 8) await Promise.all(Array.from({ length: Math.min(8, count - n + 1) }, (_, k) => send(n + k)))
+      await eventually(() => spooled(p).length === 0 && storedEvents(p).length === count, 60_000, "the events to be stored")
+      daemon.child.kill("SIGTERM")
+      expect((await daemon.exited).code).toBe(0)
+
+      damage(p)
+
+      const run = myco(["run"], opts)
+      expect(run.status).toBe(70)
+      expect(run.stderr).toContain("fix:  myco doctor --fix")
+      const list = myco(["session", "list"], opts)
+      expect(list.status).toBe(70)
+      expect(list.stderr).toContain("fix:  myco doctor --fix")
+      for (let n = count + 1; n <= count + 3; n++) expect((await send(n)).status).toBe(0)
+      expect(spooled(p)).toHaveLength(3)
+
+      const before = checksOf(p)
+      expect(before.status).toBe(70)
+      expect(before.checks.find((c) => c.status === "fail" && (c.check === "database" || c.check === "integrity"))).toMatchObject({ fix: "myco doctor --fix" })
+
+      const fixed = myco(["doctor", "--fix"], opts)
+      expect(fixed.stdout).toContain("fixed database: rebuilt .myco/myco.db from every readable row")
+      const events = Number(/\n\s+events\s+(\d+)/.exec(fixed.stdout)?.[1])
+      if (all) {
+        expect(fixed.stdout).toContain("header rebuilt, then read")
+        expect(events).toBe(count)
+        expect(fixed.status, fixed.stdout).toBe(0)
+      } else {
+        // The pages that survive still hold rows, found past the damaged ones or page by page.
+        expect(fixed.stdout).toMatch(/page by page: \d+ pages scanned/)
+        expect(events).toBeGreaterThan(0)
+        expect(events).toBeLessThan(count)
+        expect(fixed.stdout).toMatch(new RegExp(`\\n\\s+events\\s+${events}\\s+${count - events}`))
+      }
+      const after = checksOf(p)
+      for (const name of ["database", "integrity", "migrations"]) expect(after.checks.find((c) => c.check === name)?.status, name).toBe("ok")
+      const kept = prompts(p).map((text) => text.split(" ").slice(0, 2).join(" "))
+
+      daemon = await startDaemon(p)
+      await eventually(() => spooled(p).length === 0, 30_000, "the spool to drain")
+      const stored = prompts(p).map((text) => text.split(" ").slice(0, 2).join(" "))
+      expect(stored.filter((t) => !kept.includes(t)).sort()).toEqual([`prompt ${count + 1}`, `prompt ${count + 2}`, `prompt ${count + 3}`])
+      expect(new Set(stored).size).toBe(stored.length)
+      daemon.child.kill("SIGTERM")
+      expect((await daemon.exited).code).toBe(0)
+    },
+    240_000
   )
 })
