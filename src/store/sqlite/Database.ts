@@ -14,7 +14,7 @@ import * as SqliteClient from "@effect/sql-sqlite-node/SqliteClient"
 import { Context, Effect, Layer } from "effect"
 import { ConfigError, SystemError } from "../../domain/Failure.js"
 import { retryTransient, type RetryPolicy, type StoreFailure } from "../StoreFailure.js"
-import { type DatabaseFileService, identityOf, makeDatabaseFile } from "./DatabaseFile.js"
+import { type DatabaseFileService, identityOf, makeDatabaseFile, WAL_CHECKPOINT_BYTES } from "./DatabaseFile.js"
 import { knownMigrationIds, loader, MIGRATIONS_TABLE } from "./Migrations.js"
 import { DAMAGE_FIX, DAMAGE_HINT, mapSqlErrors } from "./SqliteErrors.js"
 
@@ -153,6 +153,11 @@ export const layerDatabase = (
         Context.add(SqlClient, client),
         Context.add(DatabaseSettings, options)
       )
+      // The owner checkpoints by the log's size (DatabaseFile.ts): SQLite keeps a log file at its
+      // largest unless told to bring it back to that size when it starts it again.
+      if (options.owner === true) {
+        yield* client.unsafe(`PRAGMA journal_size_limit = ${WAL_CHECKPOINT_BYTES}`).pipe(mapSqlErrors("sqlite.open", options.filename))
+      }
       if (options.migrate) yield* Effect.provide(migrate, base)
       const file = yield* Effect.provide(makeDatabaseFile(options.filename, options.owner === true), base)
       return Context.add(base, DatabaseFile, file)
