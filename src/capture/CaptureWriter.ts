@@ -80,9 +80,11 @@ export class CaptureWriter extends Context.Tag("myco/CaptureWriter")<
     /** Refuses new submissions and waits until everything submitted is committed. */
     readonly drain: Effect.Effect<void>
     /**
-     * The committing loop. It runs under the supervision tree (see daemon/Tree.ts), so that a
+     * The committing loop. It runs under the supervision tree (see daemon/Daemon.ts), so that a
      * restart keeps the queue, and what waits in it, intact. It fails only with a SystemError,
-     * after handing that error to the submissions of the failed commit.
+     * after handing that error to the submissions of the failed commit and to every submission
+     * waiting behind it; from then on the writer refuses every submission with that error (the
+     * store may not be written again: nothing more is acknowledged).
      */
     readonly commitLoop: Effect.Effect<never, SystemError>
   }
@@ -115,6 +117,9 @@ export const layerCaptureWriter = (
       const busy = yield* Ref.make(false)
       const counters = yield* Ref.make({ eventsCommitted: 0, duplicates: 0, lateEvents: 0, batchesCommitted: 0 })
       const idle = yield* Ref.make<ReadonlyArray<Deferred.Deferred<void>>>([])
+      // Set by a commit that failed with a SystemError: the store must not be written again by
+      // this process, so everything queued and everything submitted later fails with it at once.
+      const broken = yield* Ref.make<SystemError | undefined>(undefined)
 
       const publish = observer.committed
 
@@ -215,7 +220,12 @@ export const layerCaptureWriter = (
           if ((yield* Queue.size(queue)) <= 0) {
             for (const waiter of yield* Ref.getAndSet(idle, [])) yield* Deferred.succeed(waiter, undefined)
           }
-          if (failure !== undefined) return yield* failure
+          if (failure !== undefined) {
+            yield* Ref.set(broken, failure)
+            for (const waiting of yield* Queue.takeAll(queue)) yield* Deferred.fail(waiting.done, failure)
+            for (const waiter of yield* Ref.getAndSet(idle, [])) yield* Deferred.succeed(waiter, undefined)
+            return yield* failure
+          }
         })
       )
 
@@ -223,6 +233,11 @@ export const layerCaptureWriter = (
         Effect.gen(function* () {
           if (!(yield* Ref.get(accepting))) return yield* new ShuttingDown()
           const done = yield* Deferred.make<ReadonlyArray<AppendOutcome>, SubmitError>()
+          const failure = yield* Ref.get(broken)
+          if (failure !== undefined) {
+            yield* Deferred.fail(done, failure)
+            return done
+          }
           yield* Queue.offer(queue, { events, done })
           return done
         })
@@ -231,6 +246,7 @@ export const layerCaptureWriter = (
       // Queue.size counts waiting takers as negative: an idle loop blocked on take reads as -1.
       const drain = Effect.gen(function* () {
         yield* Ref.set(accepting, false)
+        if ((yield* Ref.get(broken)) !== undefined) return
         if ((yield* Queue.size(queue)) <= 0 && !(yield* Ref.get(busy))) return
         const waiter = yield* Deferred.make<void>()
         yield* Ref.update(idle, (ws) => [...ws, waiter])

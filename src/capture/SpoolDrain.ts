@@ -165,8 +165,9 @@ export const makeSpoolDrain = (options: SpoolDrainOptions) => {
         const submitted = yield* Effect.either(options.submit(event.right))
         if (Either.isLeft(submitted)) {
           const tag = submitted.left._tag
-          if (tag === "ShuttingDown" || tag === "Overloaded" || isDiskFull(submitted.left)) {
-            // Stopping, overloaded or out of space: everything stays for a later pass.
+          if (tag === "ShuttingDown" || tag === "Overloaded" || tag === "SystemError" || isDiskFull(submitted.left)) {
+            // Stopping, overloaded, out of space, or a store in trouble (the supervisor is about to
+            // stop): everything stays for a later pass, or the next supervisor, and counts no attempt.
             if (isDiskFull(submitted.left)) yield* pauseFor(errorText(submitted.left))
             stopped = true
             break
@@ -184,7 +185,8 @@ export const makeSpoolDrain = (options: SpoolDrainOptions) => {
           if (isDiskFull(committed.left)) {
             yield* pauseFor(errorText(committed.left))
             stopped = true
-          } else if (committed.left._tag !== "ShuttingDown") yield* failed(file, committed.left._tag)
+          } else if (committed.left._tag === "SystemError") stopped = true
+          else if (committed.left._tag !== "ShuttingDown") yield* failed(file, committed.left._tag)
           continue
         }
         drained++

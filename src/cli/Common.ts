@@ -12,6 +12,7 @@ import { layerWatchHub } from "../session/WatchHub.js"
 import type { StoreFailure } from "../store/StoreFailure.js"
 import { layerDatabase } from "../store/sqlite/Database.js"
 import { layerSessionStore } from "../store/sqlite/SessionStore.js"
+import { refuseRecordedDamage } from "../vault/DamageRecord.js"
 import { readDaemonInfo } from "../vault/RunFiles.js"
 import { layerVaultContext, VaultContext } from "../vault/VaultContext.js"
 
@@ -31,16 +32,20 @@ export const vaultLayer = (vault: Option.Option<string>): Layer.Layer<VaultConte
     process.env
   )
 
-/** The vault database, opened with the vault's store settings. */
+/** The vault database, opened with the vault's store settings (refused while it is recorded damaged). */
 export const databaseLayer = (migrate: boolean) =>
   Layer.unwrapEffect(
-    Effect.map(VaultContext, (vault) =>
-      layerDatabase({
-        filename: vault.paths.db,
-        busyTimeoutMs: vault.config.store.busy_timeout_ms,
-        retry: { attempts: vault.config.store.retry_attempts, baseDelayMs: vault.config.store.retry_base_delay_ms },
-        migrate
-      })
+    Effect.flatMap(VaultContext, (vault) =>
+      // Checked before the file is opened: opening would make a deleted one afresh.
+      Effect.as(
+        refuseRecordedDamage(vault.paths),
+        layerDatabase({
+          filename: vault.paths.db,
+          busyTimeoutMs: vault.config.store.busy_timeout_ms,
+          retry: { attempts: vault.config.store.retry_attempts, baseDelayMs: vault.config.store.retry_base_delay_ms },
+          migrate
+        })
+      )
     )
   )
 

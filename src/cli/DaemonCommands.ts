@@ -54,15 +54,7 @@ export const runCommand = Command.make("run", { vault: vaultOption }, (o) =>
       yield* out.error(`myco: supervisor stopped (${result.reason})`)
       return
     }
-    yield* out.error(`myco: ${result.report}`)
-    const backup = result.backup
-    yield* out.error(
-      backup._tag === "Written"
-        ? `myco: emergency backup: ${backup.file}`
-        : backup._tag === "Skipped"
-          ? `myco: emergency backup skipped: ${backup.reason}`
-          : `myco: emergency backup failed: ${backup.reason}`
-    )
+    for (const line of result.report) yield* out.error(`myco: ${line}`)
     yield* out.exitWith(ExitCode.software)
   }).pipe(
     Effect.catchTag("AlreadyRunning", (e) =>

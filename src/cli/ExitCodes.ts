@@ -76,7 +76,8 @@ const describe = (failure: CommandFailure): ReadonlyArray<string> => {
     case "SystemError":
       return [
         `myco: system failure in ${failure.operation}: ${failure.message}`,
-        "  hint: the vault may be damaged or the disk full; diagnose with `myco doctor`"
+        `  hint: ${failure.hint ?? "the vault may be damaged or the disk full; diagnose with `myco doctor`"}`,
+        ...(failure.fix === undefined ? [] : [`  fix:  ${failure.fix}`])
       ]
     case "AgentError":
       return [`myco: ${failure.actor} failed: ${failure.message}`]

@@ -5,9 +5,15 @@
  * until it is told to stop (SIGTERM/SIGINT, `myco stop`) or has been idle long enough. Stopping is
  * graceful: stop accepting, let every request in flight finish, commit every queued capture, stop
  * the tree in reverse order, close the database, remove the socket and daemon.json. A system
- * failure escalated to the root stops intake, takes an emergency backup of the database (when it
- * fits: daemon/EmergencyBackup.ts) and ends the process with a report. A full disk is not one: it
- * pauses the writes (capture/IntakePause.ts) until space is freed, and the supervisor goes on.
+ * failure escalated to the root stops intake, takes an emergency backup of the database and ends
+ * the process with a report; a backup that cannot fit is skipped, saying so (daemon/EmergencyBackup.ts). When the database was found damaged (the store watches its file:
+ * see store/sqlite/DatabaseFile.ts), nothing is acknowledged from then on, the emergency backup is
+ * taken through the supervisor's own connection (checked, or salvaged row by row), and
+ * `.myco/damaged.json` records it all: no supervisor serves on that database again until
+ * `myco doctor --fix` has rebuilt it. A damaged or missing database is refused on start, before
+ * anything is served, with the command that repairs it.
+ * A full disk is not a system failure: it pauses the writes (capture/IntakePause.ts) until space is
+ * freed, and the supervisor goes on.
  *
  * The tree (rest_for_one at the root: a child's restart restarts the ones started after it, which
  * depend on it):
@@ -23,8 +29,8 @@
  */
 import * as fs from "node:fs"
 import * as path from "node:path"
-import { Snapshot, Supervisor } from "../actor/index.js"
-import { Clock, DateTime, Deferred, type Duration, Effect, Layer, Schema, type Scope } from "effect"
+import { type ExitReason, Snapshot, Supervisor } from "../actor/index.js"
+import { Clock, DateTime, Deferred, type Duration, Effect, Either, Layer, Schema, type Scope } from "effect"
 import { CaptureWriter, layerCaptureWriter } from "../capture/CaptureWriter.js"
 import { IntakePause, layerIntakePause } from "../capture/IntakePause.js"
 import { makeLossHarvest } from "../capture/LossHarvest.js"
@@ -42,18 +48,19 @@ import { layerCommitObserver, layerWatchHub, WatchHub } from "../session/WatchHu
 import { mycoDecider } from "../session/Decider.js"
 import { EventStore } from "../store/EventStore.js"
 import { LossStore } from "../store/LossStore.js"
-import { Maintenance } from "../store/Maintenance.js"
+import { type CopiedTable, type EmergencyCopy, Maintenance } from "../store/Maintenance.js"
 import type { RefusalStore } from "../store/RefusalStore.js"
 import { RunStore } from "../store/RunStore.js"
 import { SessionStore } from "../store/SessionStore.js"
 import { layerStores } from "../store/sqlite/index.js"
 import type { StoreFailure } from "../store/StoreFailure.js"
 import { ensurePrivateDir, writePrivateAtomic } from "../lean/SafeFs.js"
+import { type DamageRecord, type EmergencyBackupRecord, refuseRecordedDamage, writeDamageRecord } from "../vault/DamageRecord.js"
 import { acquireVaultLock } from "../vault/Lock.js"
 import { claimSocketPath, readDaemonInfo, runFiles, writeDaemonInfo } from "../vault/RunFiles.js"
 import type { VaultPaths } from "../vault/Vault.js"
 import { configuredBoundary, VaultContext } from "../vault/VaultContext.js"
-import { type BackupOutcome, emergencyBackup } from "./EmergencyBackup.js"
+import { backupRoom } from "./EmergencyBackup.js"
 import { router } from "./Router.js"
 import { captureWriterWorker } from "./workers/CaptureWriterWorker.js"
 import { maintenanceWorker } from "./workers/MaintenanceWorker.js"
@@ -81,7 +88,13 @@ export type StopReason = "signal" | "stop-request" | "idle"
 /** How the supervisor ended. */
 export type DaemonExit =
   | { readonly _tag: "Stopped"; readonly reason: StopReason }
-  | { readonly _tag: "Escalated"; readonly report: string; readonly backup: BackupOutcome }
+  | {
+      readonly _tag: "Escalated"
+      /** The report, line by line, for stderr (it is in the log too). */
+      readonly report: ReadonlyArray<string>
+      /** The database was found damaged (and `.myco/damaged.json` says so). */
+      readonly damaged: boolean
+    }
 
 /** Settings of a supervisor process. */
 export interface DaemonOptions {
@@ -132,6 +145,9 @@ export const runDaemon = (options: DaemonOptions): Effect.Effect<DaemonExit, Alr
         }
       }
       yield* acquireVaultLock(paths).pipe(Effect.catchTag("LockHeld", () => Effect.flatMap(holderPid(paths), (pid) => Effect.fail(new AlreadyRunning({ pid })))))
+      // A database found damaged under a supervisor stays refused until it is rebuilt: a deleted
+      // or replaced file would otherwise open as a new, empty one and hide the loss.
+      yield* refuseRecordedDamage(paths)
       // We hold the lock: whatever run/ still has is from a supervisor that is gone.
       const files = runFiles(paths)
       const claimed = claimSocketPath(paths)
@@ -149,7 +165,9 @@ export const runDaemon = (options: DaemonOptions): Effect.Effect<DaemonExit, Alr
         filename: paths.db,
         busyTimeoutMs: config.store.busy_timeout_ms,
         retry: { attempts: config.store.retry_attempts, baseDelayMs: config.store.retry_base_delay_ms },
-        migrate: true
+        migrate: true,
+        create: false,
+        owner: true
       })
       const intake = layerIntakePause({
         probeEvery: options.probeInterval,
@@ -250,6 +268,9 @@ const serveVault = (options: DaemonOptions, socketPath: string): Effect.Effect<D
     const startedMs = DateTime.toEpochMillis(startedAt)
     const stopSignal = yield* Deferred.make<StopReason>()
     yield* Effect.forkScoped(Effect.flatMap(options.stop, (reason) => Deferred.succeed(stopSignal, reason)))
+
+    // ---- the database is whole (damage made while no supervisor ran shows here) --------------
+    yield* maintenance.quickCheck
 
     // ---- what a crash left ------------------------------------------------------------------
     // Harness processes a killed supervisor left running are ended first (their records say which,
@@ -380,7 +401,12 @@ const serveVault = (options: DaemonOptions, socketPath: string): Effect.Effect<D
     const root = yield* Supervisor.start("myco", {
       strategy: "rest_for_one",
       children: [
-        storeWorker(maintenance, intake),
+        storeWorker({
+          maintenance,
+          intake,
+          checkpointEveryMs: config.store.checkpoint_interval,
+          quickCheckEveryMs: config.store.quick_check_interval
+        }),
         captureWriterWorker(writer),
         sessions.spec,
         socket.spec(handler),
@@ -445,8 +471,84 @@ const serveVault = (options: DaemonOptions, socketPath: string): Effect.Effect<D
       yield* Effect.logInfo("stopped")
       return { _tag: "Stopped" as const, reason: outcome.reason }
     }
-    // The root gave up (a system failure escalated, or too many restarts): stop intake, back up.
-    const report = `the supervision tree stopped: ${outcome.reason._tag}${outcome.reason._tag === "Failure" ? ` (${JSON.stringify(outcome.reason.failure._tag === "Error" ? outcome.reason.failure.error : String(outcome.reason.failure.defect))})` : ""}`
-    const backup = yield* emergencyBackup(paths, maintenance.backup)
-    return { _tag: "Escalated" as const, report, backup }
+    // The root gave up (a system failure escalated, or too many restarts): the store refuses
+    // every write from the failure on, so nothing more is acknowledged; look at it, back it up.
+    return yield* escalated(outcome.reason, maintenance, paths)
+  })
+
+/** The failure that stopped the tree, when it was one. */
+const failureOf = (reason: ExitReason.ExitReason): unknown =>
+  reason._tag === "Failure" ? (reason.failure._tag === "Error" ? reason.failure.error : reason.failure.defect) : undefined
+
+const describeFailure = (failure: unknown): string =>
+  failure instanceof SystemError || failure instanceof ConfigError
+    ? `${failure._tag}: ${failure.message}`
+    : typeof failure === "object" && failure !== null && "message" in failure && typeof failure.message === "string"
+      ? failure.message
+      : String(failure)
+
+const relative = (paths: VaultPaths, file: string) => path.relative(paths.root, file) || file
+
+const tableSummary = (tables: ReadonlyArray<CopiedTable>): string =>
+  tables.map((t) => `${t.rows} ${t.table}${t.lost === null ? " (lost: unknown)" : t.lost > 0 ? ` (${t.lost} lost)` : ""}`).join(", ")
+
+/** What the emergency copy became, in one sentence, and as recorded. */
+const describeCopy = (paths: VaultPaths, copy: EmergencyCopy): EmergencyBackupRecord => {
+  switch (copy._tag) {
+    case "Copied":
+      return {
+        kind: "copy",
+        file: copy.file,
+        tables: copy.tables,
+        note: `emergency backup ${relative(paths, copy.file)}: the whole database as this supervisor last saw it, checked (PRAGMA quick_check ok): ${tableSummary(copy.tables)}`
+      }
+    case "Salvaged":
+      return {
+        kind: "salvage",
+        file: copy.file,
+        tables: copy.tables,
+        note: `the emergency backup failed (${copy.copyProblem}); what this supervisor could still read was salvaged into ${relative(paths, copy.file)}: ${tableSummary(copy.tables)}`
+      }
+    case "Failed":
+      return { kind: "none", file: null, tables: [], note: `the emergency backup failed (${copy.copyProblem}), and so did the salvage of what could be read (${copy.salvageProblem})` }
+  }
+}
+
+/**
+ * After the tree gave up: what is wrong with the store (the failure is damage, or the store finds
+ * its files damaged now), the emergency copy, the damage record when it is damage, the report.
+ */
+const escalated = (reason: ExitReason.ExitReason, maintenance: Maintenance["Type"], paths: VaultPaths) =>
+  Effect.gen(function* () {
+    const failure = failureOf(reason)
+    const health = yield* maintenance.inspect(failure)
+    const now = new Date()
+    const backupFile = path.join(paths.backups, `emergency-${now.toISOString().replace(/[:.]/g, "-")}.db`)
+    ensurePrivateDir(paths.backups)
+    // A copy that plainly cannot fit is not tried: it would only take the last free space.
+    const room = backupRoom(paths)
+    const backup: EmergencyBackupRecord = room.fits
+      ? describeCopy(paths, yield* maintenance.emergencyCopy(backupFile))
+      : { kind: "none", file: null, tables: [], note: `emergency backup skipped: ${room.reason}` }
+    const lines: Array<string> = []
+    if (health.damaged) {
+      const findings = health.findings.length > 0 ? health.findings : [describeFailure(failure)]
+      const record: DamageRecord = { detectedAt: now.toISOString(), pid: process.pid, findings, replaced: health.replaced, emergencyBackup: backup }
+      const written = yield* Effect.either(Effect.try(() => writeDamageRecord(paths, record)))
+      lines.push(`the vault database is damaged: ${findings[0] ?? ""}`)
+      for (const finding of findings.slice(1)) lines.push(`  also: ${finding}`)
+      lines.push("nothing was acknowledged once it was found: the hooks keep those events in the spool")
+      lines.push(backup.note)
+      lines.push(
+        Either.isRight(written)
+          ? `the supervisor will not serve on this database again (${relative(paths, paths.damaged)} says why): run \`myco doctor --fix\` to rebuild it from every readable row; the damaged file is kept in ${relative(paths, paths.backups)}/`
+          : `cannot write ${paths.damaged} (${describeFailure(written.left.error)}): do not start the supervisor again before \`myco doctor --fix\` has rebuilt the database`
+      )
+    } else {
+      lines.push(`the supervision tree stopped: ${reason._tag}${failure === undefined ? "" : ` (${describeFailure(failure)})`}`)
+      for (const finding of health.findings) lines.push(`  found: ${finding}`)
+      lines.push(backup.note)
+    }
+    yield* Effect.logError(lines.join("\n"))
+    return { _tag: "Escalated" as const, report: lines, damaged: health.damaged }
   })

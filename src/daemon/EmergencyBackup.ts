@@ -43,14 +43,17 @@ const sizeOf = (file: string): number => {
 export const emergencyBackupFile = (paths: VaultPaths, at: Date): string =>
   path.join(paths.backups, `emergency-${at.toISOString().replace(/[:.]/g, "-")}.db`)
 
+/** Whether a copy of the vault's database (and its log) fits in `backups/` now. */
+export const backupRoom = (paths: VaultPaths): { readonly fits: true } | { readonly fits: false; readonly reason: string } =>
+  backupFits(paths.backups, sizeOf(paths.db) + sizeOf(`${paths.db}-wal`), freeBytes(paths.backups))
+
 /** Takes the emergency backup with `backup` (the store's online backup), when it fits. */
 export const emergencyBackup = (
   paths: VaultPaths,
   backup: (file: string) => Effect.Effect<void, StoreFailure>
 ): Effect.Effect<BackupOutcome> =>
   Effect.gen(function* () {
-    const need = sizeOf(paths.db) + sizeOf(`${paths.db}-wal`)
-    const room = backupFits(paths.backups, need, freeBytes(paths.backups))
+    const room = backupRoom(paths)
     if (!room.fits) return { _tag: "Skipped", reason: room.reason } satisfies BackupOutcome
     const file = emergencyBackupFile(paths, new Date())
     const done = yield* Effect.either(backup(file))

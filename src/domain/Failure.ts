@@ -37,7 +37,11 @@ export class SystemError extends Schema.TaggedError<SystemError>()("SystemError"
   message: Schema.String,
   code: Schema.optional(Schema.String),
   /** The resource concerned (a file, the database), when known. */
-  resource: Schema.optional(Schema.String)
+  resource: Schema.optional(Schema.String),
+  /** What to do about it, in one sentence, when there is something the user can do. */
+  hint: Schema.optional(Schema.String),
+  /** The command that repairs it, e.g. "myco doctor --fix", when there is one. */
+  fix: Schema.optional(Schema.String)
 }) {}
 
 /** An agent or harness misbehaved: crashed, timed out, exceeded a limit, returned garbage. */

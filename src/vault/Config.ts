@@ -152,11 +152,13 @@ const CaptureConfig = Schema.Struct({
   max_event_bytes: positiveInt(1024, 64 * 1024 * 1024)
 })
 
-/** `store`: how the vault's SQLite database is used. */
+/** `store`: how the vault's SQLite database is used, and how often the supervisor checks it. */
 const StoreConfig = Schema.Struct({
   busy_timeout_ms: positiveInt(0, 600_000),
   retry_attempts: positiveInt(0, 100),
-  retry_base_delay_ms: positiveInt(1, 10_000)
+  retry_base_delay_ms: positiveInt(1, 10_000),
+  checkpoint_interval: duration,
+  quick_check_interval: duration
 })
 
 /** The whole of myco.yaml, every key present (defaults are merged in before decoding). */
@@ -200,7 +202,7 @@ export const defaultConfigTree: typeof MycoConfig.Encoded = {
     max_field_bytes: 64 * 1024,
     max_event_bytes: 256 * 1024
   },
-  store: { busy_timeout_ms: 5000, retry_attempts: 8, retry_base_delay_ms: 10 },
+  store: { busy_timeout_ms: 5000, retry_attempts: 8, retry_base_delay_ms: 10, checkpoint_interval: "1m", quick_check_interval: "5m" },
   daemon: {
     idle_exit: "15m",
     max_frame_bytes: 8 * 1024 * 1024,

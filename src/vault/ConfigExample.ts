@@ -73,6 +73,14 @@ store:
   retry_attempts: 8
   # First backoff delay in milliseconds; it doubles each retry (1 to 10000).
   retry_base_delay_ms: 10
+  # How often the supervisor folds the write-ahead log into the database (it also does so
+  # whenever the log passes 4 MiB), checking the database file before and after. A duration;
+  # 0 leaves only the size-driven checkpoints.
+  checkpoint_interval: 1m
+  # How often the supervisor reads the whole database afresh to check its structure
+  # (PRAGMA quick_check: about 1 ms per MB, during which captures wait). It is also run on
+  # start, and after any checkpoint or disk error. A duration; 0 for never (not advised).
+  quick_check_interval: 5m
 
 # The supervisor process (\`myco run\`).
 daemon:

@@ -18,6 +18,7 @@ import type { VaultPaths } from "./Vault.js"
 export const GITIGNORE_LINES: ReadonlyArray<string> = [
   "myco.db",
   "myco.db-*",
+  "damaged.json",
   "run/",
   "spool/",
   "logs/",

@@ -62,8 +62,8 @@ export const mkdirProject = (dir: string): void => {
 /** The vault's private directories, below `.myco/` itself. */
 export const privateDirectories = (paths: VaultPaths): ReadonlyArray<string> => [paths.run, paths.spool, paths.logs, paths.backups, paths.archive]
 
-/** The private files directly in `.myco/`: the database and its journals. */
-export const privateFiles = (paths: VaultPaths): ReadonlyArray<string> => [paths.db, `${paths.db}-wal`, `${paths.db}-shm`, `${paths.db}-journal`]
+/** The private files directly in `.myco/`: the database, its journals, and the record of its damage. */
+export const privateFiles = (paths: VaultPaths): ReadonlyArray<string> => [paths.db, `${paths.db}-wal`, `${paths.db}-shm`, `${paths.db}-journal`, paths.damaged]
 
 /** How deep the private directories are walked, and how many entries at most (the spool can be large). */
 const MAX_DEPTH = 4

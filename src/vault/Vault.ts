@@ -25,6 +25,8 @@ export interface VaultPaths {
   readonly logs: string
   readonly archive: string
   readonly backups: string
+  /** The record of a damaged database (see DamageRecord.ts); absent while the database is sound. */
+  readonly damaged: string
   readonly projectFile: string
   readonly gitignore: string
 }
@@ -42,6 +44,7 @@ export const vaultPaths = (dir: string): VaultPaths => {
     logs: path.join(abs, "logs"),
     archive: path.join(abs, "archive"),
     backups: path.join(abs, "backups"),
+    damaged: path.join(abs, "damaged.json"),
     projectFile: path.join(abs, "project.json"),
     gitignore: path.join(abs, ".gitignore")
   }

@@ -12,10 +12,11 @@ import * as Migrator from "@effect/sql/Migrator"
 import { SqlClient } from "@effect/sql/SqlClient"
 import * as SqliteClient from "@effect/sql-sqlite-node/SqliteClient"
 import { Context, Effect, Layer } from "effect"
-import { ConfigError } from "../../domain/Failure.js"
+import { ConfigError, SystemError } from "../../domain/Failure.js"
 import { retryTransient, type RetryPolicy, type StoreFailure } from "../StoreFailure.js"
+import { type DatabaseFileService, identityOf, makeDatabaseFile, WAL_CHECKPOINT_BYTES } from "./DatabaseFile.js"
 import { knownMigrationIds, loader, MIGRATIONS_TABLE } from "./Migrations.js"
-import { mapSqlErrors } from "./SqliteErrors.js"
+import { DAMAGE_FIX, DAMAGE_HINT, mapSqlErrors } from "./SqliteErrors.js"
 
 /** How to open the vault database. */
 export interface DatabaseOptions {
@@ -24,10 +25,42 @@ export interface DatabaseOptions {
   readonly retry: RetryPolicy
   /** Apply pending migrations on open (every command but `myco doctor`, which reports them). */
   readonly migrate: boolean
+  /**
+   * Create the file when nothing is at its path (the default). The supervisor does not: a vault
+   * whose database went missing is recovered (`myco doctor --fix`), not silently started afresh.
+   */
+  readonly create?: boolean
+  /**
+   * This process holds the vault lock (the supervisor): it alone writes the database file, by its
+   * own checkpoints, so any other change of the file is damage (see DatabaseFile.ts).
+   */
+  readonly owner?: boolean
 }
 
 /** The open database's settings, for the stores built on it. */
 export class DatabaseSettings extends Context.Tag("myco/DatabaseSettings")<DatabaseSettings, DatabaseOptions>() {}
+
+/** The watch on the open database's file (DatabaseFile.ts), for the stores built on it. */
+export class DatabaseFile extends Context.Tag("myco/DatabaseFile")<DatabaseFile, DatabaseFileService>() {}
+
+/**
+ * The writes of a store, guarded by the file watch: refused at once once the file is condemned,
+ * and successful only once the file is found whole after the commit (so that nothing is
+ * acknowledged that went into a damaged file). Failures that say the file is damaged condemn it.
+ */
+export const guardWrite =
+  (file: DatabaseFileService, operation: string) =>
+  <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E | StoreFailure, R> =>
+    Effect.zipRight(file.usable, self).pipe(
+      Effect.tap(() => file.afterCommit(operation)),
+      Effect.tapError(file.observe)
+    )
+
+/** The reads of a store: a failure that says the file is damaged condemns it for the writes. */
+export const guardRead =
+  (file: DatabaseFileService) =>
+  <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+    Effect.tapError(self, file.observe)
 
 /** The ids of the migrations applied to the database, ascending (empty for a new file). */
 export const appliedMigrations: Effect.Effect<ReadonlyArray<number>, StoreFailure, SqlClient | DatabaseSettings> =
@@ -97,26 +130,77 @@ export const migrate: Effect.Effect<ReadonlyArray<number>, StoreFailure, SqlClie
  */
 export const layerDatabase = (
   options: DatabaseOptions
-): Layer.Layer<SqlClient | SqliteClient.SqliteClient | DatabaseSettings, StoreFailure> =>
+): Layer.Layer<SqlClient | SqliteClient.SqliteClient | DatabaseSettings | DatabaseFile, StoreFailure> =>
   Layer.scopedContext(
     Effect.gen(function* () {
+      yield* refuseUnusableFile(options)
       const client = yield* SqliteClient.make({ filename: options.filename }).pipe(
         Effect.andThen((sql) =>
           Effect.as(
             Effect.all([
               sql.unsafe(`PRAGMA busy_timeout = ${Math.floor(options.busyTimeoutMs)}`),
-              sql.unsafe("PRAGMA foreign_keys = ON")
+              sql.unsafe("PRAGMA foreign_keys = ON"),
+              // Only the supervisor checkpoints (DatabaseFile.ts): a checkpoint by any other
+              // process would be a write of the file it cannot tell from damage.
+              sql.unsafe("PRAGMA wal_autocheckpoint = 0")
             ]),
             sql
           )
         ),
         mapSqlErrors("sqlite.open", options.filename)
       )
-      const context = Context.make(SqliteClient.SqliteClient, client).pipe(
+      const base = Context.make(SqliteClient.SqliteClient, client).pipe(
         Context.add(SqlClient, client),
         Context.add(DatabaseSettings, options)
       )
-      if (options.migrate) yield* Effect.provide(migrate, context)
-      return context
+      // The owner checkpoints by the log's size (DatabaseFile.ts): SQLite keeps a log file at its
+      // largest unless told to bring it back to that size when it starts it again.
+      if (options.owner === true) {
+        yield* client.unsafe(`PRAGMA journal_size_limit = ${WAL_CHECKPOINT_BYTES}`).pipe(mapSqlErrors("sqlite.open", options.filename))
+      }
+      if (options.migrate) yield* Effect.provide(migrate, base)
+      const file = yield* Effect.provide(makeDatabaseFile(options.filename, options.owner === true), base)
+      return Context.add(base, DatabaseFile, file)
     })
   ).pipe(Layer.provide(Reactivity.layer))
+
+/**
+ * Before opening: a missing file when it may not be created, or an empty one (SQLite would take
+ * it for a new database and start afresh, hiding the loss: myco never leaves one empty).
+ */
+const refuseUnusableFile = (options: DatabaseOptions): Effect.Effect<void, StoreFailure> =>
+  Effect.suspend((): Effect.Effect<void, StoreFailure> => {
+    const found = identityOf(options.filename)
+    if (found === undefined && options.create === false) {
+      return Effect.fail(
+        new ConfigError({
+          message: `the vault database ${options.filename} is missing`,
+          hint: "it was deleted or moved away; `myco doctor --fix` rebuilds it (from the emergency backup, when the supervisor took one)",
+          fix: "myco doctor --fix",
+          path: options.filename
+        })
+      )
+    }
+    if (found !== undefined && found.size === 0n) {
+      return Effect.fail(
+        new SystemError({
+          operation: "sqlite.open",
+          message: `the vault database ${options.filename} is empty (0 bytes): it was truncated (MYCO_DB_TRUNCATED)`,
+          code: "MYCO_DB_TRUNCATED",
+          resource: options.filename,
+          hint: DAMAGE_HINT,
+          fix: DAMAGE_FIX
+        })
+      )
+    }
+    return Effect.void
+  })
+
+/**
+ * Makes a new, empty database at `filename` with the current migrations, and closes it. For the
+ * databases the salvage fills (a rebuilt vault database, an emergency salvage).
+ */
+export const freshDatabase = (filename: string): Effect.Effect<void, StoreFailure> =>
+  Effect.scoped(
+    Layer.build(layerDatabase({ filename, busyTimeoutMs: 5000, retry: { attempts: 0, baseDelayMs: 1 }, migrate: true, create: true }))
+  ).pipe(Effect.asVoid)

@@ -11,7 +11,7 @@ import { SessionId } from "../../domain/Ids.js"
 import { EventStore, isLate } from "../EventStore.js"
 import { retryTransient } from "../StoreFailure.js"
 import { Millis, ms } from "./Columns.js"
-import { DatabaseSettings } from "./Database.js"
+import { DatabaseFile, DatabaseSettings, guardRead, guardWrite } from "./Database.js"
 import { corruptRows, mapSqlErrors } from "./SqliteErrors.js"
 
 /** An `events` row as SQLite returns it. */
@@ -32,11 +32,12 @@ const EventRow = Schema.Struct({
 const decodeEventRows = Schema.decodeUnknown(Schema.Array(EventRow))
 
 /** EventStore on the vault database. */
-export const layerEventStore: Layer.Layer<EventStore, never, SqlClient | DatabaseSettings> = Layer.effect(
+export const layerEventStore: Layer.Layer<EventStore, never, SqlClient | DatabaseSettings | DatabaseFile> = Layer.effect(
   EventStore,
   Effect.gen(function* () {
     const sql = yield* SqlClient
     const settings = yield* DatabaseSettings
+    const watch = yield* DatabaseFile
     const file = settings.filename
 
     /**
@@ -102,7 +103,7 @@ export const layerEventStore: Layer.Layer<EventStore, never, SqlClient | Databas
             return outcomes
           })
         )
-        .pipe(mapSqlErrors("sqlite.events.append", file), retryTransient(settings.retry))
+        .pipe(mapSqlErrors("sqlite.events.append", file), retryTransient(settings.retry), guardWrite(watch, "sqlite.events.append"))
 
     const list = (id: SessionId, options: { readonly afterSeq?: number; readonly limit?: number }) =>
       sql`SELECT * FROM events WHERE session_id = ${id} AND seq > ${options.afterSeq ?? 0}
@@ -128,14 +129,16 @@ export const layerEventStore: Layer.Layer<EventStore, never, SqlClient | Databas
           )
         ),
         mapSqlErrors("sqlite.events.list", file),
-        retryTransient(settings.retry)
+        retryTransient(settings.retry),
+        guardRead(watch)
       )
 
     const seen = (idempotencyId: IdempotencyId) =>
       sql<{ readonly found: number }>`SELECT count(*) AS found FROM events WHERE idempotency_id = ${idempotencyId}`.pipe(
         Effect.map((rows) => (rows[0]?.found ?? 0) > 0),
         mapSqlErrors("sqlite.events.seen", file),
-        retryTransient(settings.retry)
+        retryTransient(settings.retry),
+        guardRead(watch)
       )
 
     const appendUnattributed = (event: UnattributedEvent) =>
@@ -147,7 +150,8 @@ export const layerEventStore: Layer.Layer<EventStore, never, SqlClient | Databas
       ).pipe(
         Effect.map((rows) => ({ duplicate: rows.length === 0 })),
         mapSqlErrors("sqlite.unattributed.append", file),
-        retryTransient(settings.retry)
+        retryTransient(settings.retry),
+        guardWrite(watch, "sqlite.unattributed.append")
       )
 
     const unattributedSummary = sql<{
@@ -170,7 +174,8 @@ export const layerEventStore: Layer.Layer<EventStore, never, SqlClient | Databas
         }
       }),
       mapSqlErrors("sqlite.unattributed.summary", file),
-      retryTransient(settings.retry)
+      retryTransient(settings.retry),
+      guardRead(watch)
     )
 
     return EventStore.of({ append, list, seen, appendUnattributed, unattributedSummary })

@@ -8,7 +8,7 @@ import { Effect, Layer, Schema } from "effect"
 import { RefusalReason, RefusalStore } from "../RefusalStore.js"
 import { retryTransient } from "../StoreFailure.js"
 import { Millis, ms } from "./Columns.js"
-import { DatabaseSettings } from "./Database.js"
+import { DatabaseFile, DatabaseSettings, guardRead, guardWrite } from "./Database.js"
 import { corruptRows, mapSqlErrors } from "./SqliteErrors.js"
 
 const RefusalRow = Schema.Struct({
@@ -22,11 +22,12 @@ const RefusalRow = Schema.Struct({
 const decodeRows = Schema.decodeUnknown(Schema.Array(RefusalRow))
 
 /** RefusalStore on the vault database. */
-export const layerRefusalStore: Layer.Layer<RefusalStore, never, SqlClient | DatabaseSettings> = Layer.effect(
+export const layerRefusalStore: Layer.Layer<RefusalStore, never, SqlClient | DatabaseSettings | DatabaseFile> = Layer.effect(
   RefusalStore,
   Effect.gen(function* () {
     const sql = yield* SqlClient
     const settings = yield* DatabaseSettings
+    const watch = yield* DatabaseFile
     const file = settings.filename
 
     const record: RefusalStore["Type"]["record"] = (refusal, { warnEveryMs }) => {
@@ -46,7 +47,8 @@ export const layerRefusalStore: Layer.Layer<RefusalStore, never, SqlClient | Dat
           return { count: row?.count ?? 1, warn: row === undefined || row.warned_at === at }
         }),
         mapSqlErrors("sqlite.refusals.record", file),
-        retryTransient(settings.retry)
+        retryTransient(settings.retry),
+        guardWrite(watch, "sqlite.refusals.record")
       )
     }
 
@@ -56,7 +58,8 @@ export const layerRefusalStore: Layer.Layer<RefusalStore, never, SqlClient | Dat
       Effect.map((rows) =>
         rows.map((r) => ({ agent: r.agent, count: r.count, firstAt: r.first_at, lastAt: r.last_at, lastEvent: r.last_event, lastReason: r.last_reason }))
       ),
-      retryTransient(settings.retry)
+      retryTransient(settings.retry),
+      guardRead(watch)
     )
 
     return RefusalStore.of({ record, summary })

@@ -8,7 +8,7 @@ import { Effect, Layer, Schema } from "effect"
 import { Run, RunDiagnosticsData, RunFailureClass, RunLimits, RunNotFound, RunStatus, RunUsage } from "../../domain/Run.js"
 import { RunStore } from "../RunStore.js"
 import { retryTransient } from "../StoreFailure.js"
-import { DatabaseSettings } from "./Database.js"
+import { DatabaseFile, DatabaseSettings, guardWrite } from "./Database.js"
 import { corruptRows, mapSqlErrors } from "./SqliteErrors.js"
 
 const RunRow = Schema.Struct({
@@ -55,12 +55,13 @@ const toRun = (r: typeof RunRow.Type): Run => ({
 const json = (value: unknown): string | null => (value === null || value === undefined ? null : JSON.stringify(value))
 
 /** RunStore on the vault database. */
-export const layerRunStore: Layer.Layer<RunStore, never, SqlClient | DatabaseSettings> = Layer.effect(
+export const layerRunStore: Layer.Layer<RunStore, never, SqlClient | DatabaseSettings | DatabaseFile> = Layer.effect(
   RunStore,
   Effect.gen(function* () {
     const sql = yield* SqlClient
     const settings = yield* DatabaseSettings
     const file = settings.filename
+    const watch = yield* DatabaseFile
 
     const columns = sql.unsafe(
       "id, session_id, task, capability, harness, status, attempt, priority, queued_at, started_at, ended_at, failure_class, failure, diagnostics, limits, usage, result"
@@ -81,6 +82,7 @@ export const layerRunStore: Layer.Layer<RunStore, never, SqlClient | DatabaseSet
           RETURNING ${columns}`.pipe(
         mapSqlErrors("sqlite.runs.insert", file),
         retryTransient(settings.retry),
+        guardWrite(watch, "sqlite.runs.insert"),
         Effect.flatMap(decode),
         Effect.flatMap((rows) => Effect.orDie(one(run.id)(rows)))
       )
@@ -90,6 +92,7 @@ export const layerRunStore: Layer.Layer<RunStore, never, SqlClient | DatabaseSet
           WHERE id = ${id} RETURNING ${columns}`.pipe(
         mapSqlErrors("sqlite.runs.start", file),
         retryTransient(settings.retry),
+        guardWrite(watch, "sqlite.runs.start"),
         Effect.flatMap(decode),
         Effect.flatMap(one(id))
       )
@@ -100,6 +103,7 @@ export const layerRunStore: Layer.Layer<RunStore, never, SqlClient | DatabaseSet
           WHERE id = ${id} RETURNING ${columns}`.pipe(
         mapSqlErrors("sqlite.runs.finish", file),
         retryTransient(settings.retry),
+        guardWrite(watch, "sqlite.runs.finish"),
         Effect.flatMap(decode),
         Effect.flatMap(one(id))
       )
@@ -130,7 +134,8 @@ export const layerRunStore: Layer.Layer<RunStore, never, SqlClient | DatabaseSet
         WHERE status = 'running' RETURNING id`.pipe(
       Effect.map((rows) => rows.map((r) => r.id)),
       mapSqlErrors("sqlite.runs.requeue", file),
-      retryTransient(settings.retry)
+      retryTransient(settings.retry),
+      guardWrite(watch, "sqlite.runs.requeue")
     )
 
     return RunStore.of({ insert, start, finish, get, list, requeueInterrupted })

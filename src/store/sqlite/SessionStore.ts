@@ -20,7 +20,7 @@ import {
 import { SessionStore, type SessionFilter } from "../SessionStore.js"
 import { retryTransient } from "../StoreFailure.js"
 import { Millis, ms, msOrNull, NullableMillis } from "./Columns.js"
-import { DatabaseSettings } from "./Database.js"
+import { DatabaseFile, DatabaseSettings, guardRead, guardWrite } from "./Database.js"
 import { corruptRows, mapSqlErrors } from "./SqliteErrors.js"
 
 /** A `sessions` row as SQLite returns it. */
@@ -145,16 +145,21 @@ export const decodeTransitionRecords = (rows: unknown): Effect.Effect<ReadonlyAr
   )
 
 /** SessionStore on the vault database. */
-export const layerSessionStore: Layer.Layer<SessionStore, never, SqlClient | DatabaseSettings> = Layer.effect(
+export const layerSessionStore: Layer.Layer<SessionStore, never, SqlClient | DatabaseSettings | DatabaseFile> = Layer.effect(
   SessionStore,
   Effect.gen(function* () {
     const sql = yield* SqlClient
     const settings = yield* DatabaseSettings
+    const watch = yield* DatabaseFile
     const file = settings.filename
     const guard =
       (operation: string) =>
       <A, E, R>(self: Effect.Effect<A, E | SqlError, R>) =>
-        self.pipe(mapSqlErrors(operation, file), retryTransient(settings.retry))
+        self.pipe(mapSqlErrors(operation, file), retryTransient(settings.retry), guardRead(watch))
+    const guardWriting =
+      (operation: string) =>
+      <A, E, R>(self: Effect.Effect<A, E | SqlError, R>) =>
+        self.pipe(mapSqlErrors(operation, file), retryTransient(settings.retry), guardWrite(watch, operation))
 
     const readSession = (id: SessionId) =>
       sql`SELECT * FROM sessions WHERE id = ${id}`.pipe(
@@ -186,7 +191,7 @@ export const layerSessionStore: Layer.Layer<SessionStore, never, SqlClient | Dat
             yield* insertTransition(record)
           })
         )
-        .pipe(guard("sqlite.session.create"))
+        .pipe(guardWriting("sqlite.session.create"))
 
     const get = (id: SessionId) =>
       readSession(id).pipe(
@@ -251,7 +256,7 @@ export const layerSessionStore: Layer.Layer<SessionStore, never, SqlClient | Dat
             yield* insertTransition(record)
           })
         )
-        .pipe(guard("sqlite.session.transition"))
+        .pipe(guardWriting("sqlite.session.transition"))
 
     const history = (id: SessionId) =>
       sql`SELECT * FROM transitions WHERE session_id = ${id} ORDER BY version`.pipe(

@@ -32,6 +32,24 @@ const messageOf = (u: unknown): string => {
   return current instanceof Error ? current.message : String(current)
 }
 
+/** What to do about a damaged vault database. */
+export const DAMAGE_HINT =
+  "the vault database is damaged: myco will not use it until it is rebuilt from what is readable in it (and in the emergency backup, when the supervisor took one); the damaged file is kept in .myco/backups/"
+
+/** The command that rebuilds a damaged vault database. */
+export const DAMAGE_FIX = "myco doctor --fix"
+
+/** Codes that say the database file itself is damaged or not ours any more (SQLite's, and the file watch's). */
+export const isCorruptionCode = (code: string): boolean =>
+  code.startsWith("SQLITE_CORRUPT") || code === "SQLITE_NOTADB" || code.startsWith("MYCO_DB_")
+
+/**
+ * Codes after which nothing more may be acknowledged from this database: damage, and a disk that
+ * fails to read or write it (SQLITE_IOERR). A full disk is not among them: writes fail by
+ * themselves there, and start working again once there is room.
+ */
+export const isDamageCode = (code: string): boolean => isCorruptionCode(code) || code.startsWith("SQLITE_IOERR")
+
 /** Classifies a SQLite failure; returns undefined when it is not one we can classify. */
 export const classifySqlite = (
   operation: string,
@@ -60,9 +78,10 @@ export const classifySqlite = (
       path: resource
     })
   }
+  if (isCorruptionCode(code)) {
+    return new SystemError({ operation, message: `${message} (${code})`, code, resource, hint: DAMAGE_HINT, fix: DAMAGE_FIX })
+  }
   if (
-    code.startsWith("SQLITE_CORRUPT") ||
-    code === "SQLITE_NOTADB" ||
     code.startsWith("SQLITE_IOERR") ||
     code === "SQLITE_NOMEM"
   ) {
