@@ -38,9 +38,17 @@ const readConfigText = (paths: VaultPaths): Effect.Effect<string, ConfigError> =
       })
   })
 
-/** Reads and validates the vault's myco.yaml; a missing file means all defaults. */
-export const loadConfig = (paths: VaultPaths): Effect.Effect<MycoConfig, ConfigError> =>
-  Effect.flatMap(readConfigText(paths), (text) => decodeConfig(text, paths.config))
+/**
+ * Reads and validates the vault's myco.yaml; a missing file means all defaults. With `remember`,
+ * a valid text is recorded for the read path (see {@link rememberValid}).
+ */
+export const loadConfig = (paths: VaultPaths, remember?: { readonly env: NodeJS.ProcessEnv }): Effect.Effect<MycoConfig, ConfigError> =>
+  Effect.gen(function* () {
+    const text = yield* readConfigText(paths)
+    const config = yield* decodeConfig(text, paths.config)
+    if (remember !== undefined) yield* rememberValid(text, config, remember.env)
+    return config
+  })
 
 /**
  * Tells the read path (lean/ConfigCache.ts) that this build found this myco.yaml text valid. Only
@@ -63,9 +71,7 @@ export const layerVaultContext = (
     VaultContext,
     Effect.gen(function* () {
       const resolved = yield* resolveVault(input)
-      const text = yield* readConfigText(resolved.paths)
-      const config = yield* decodeConfig(text, resolved.paths.config)
-      yield* rememberValid(text, config, env)
+      const config = yield* loadConfig(resolved.paths, { env })
       const project = yield* projectId(resolved.paths)
       const machine = yield* machineId(env)
       return { paths: resolved.paths, resolvedBy: resolved.by, config, projectId: project, machineId: machine }
