@@ -16,3 +16,12 @@ export const ExitCode = {
   noPerm: 77,
   config: 78
 } as const
+
+/**
+ * Ends the process once what was written to stdout and stderr is flushed, with `process.exitCode`,
+ * whatever timers are still armed: how every CLI command ends. A reader that went away (EPIPE,
+ * `myco session list | head -1`) ends it the same way, without a trace.
+ */
+export const exitOnceFlushed = (): void => {
+  process.stdout.write("", () => process.stderr.write("", () => process.exit()))
+}

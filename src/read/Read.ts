@@ -21,7 +21,7 @@ import {
   statusJson,
   transitionJson
 } from "../lean/Documents.js"
-import { ExitCode } from "../lean/ExitCode.js"
+import { ExitCode, exitOnceFlushed } from "../lean/ExitCode.js"
 import {
   linesText,
   listCutNote,
@@ -128,8 +128,8 @@ export const answer = async (args: ReadonlyArray<string>, context: ReadContext):
 }
 
 /**
- * For the launcher: answers the command line on this process's stdout and stderr and sets its
- * exit code, or returns false, having written nothing, for the full CLI to run it.
+ * For the launcher: answers the command line on this process's stdout and stderr and ends the
+ * process as the CLI ends it, or returns false, having written nothing, for the full CLI to run it.
  */
 export const run = async (args: ReadonlyArray<string>): Promise<boolean> => {
   const outcome = await answer(args, { cwd: process.cwd(), env: process.env })
@@ -137,5 +137,6 @@ export const run = async (args: ReadonlyArray<string>): Promise<boolean> => {
   if (outcome.stdout !== "") process.stdout.write(outcome.stdout)
   if (outcome.stderr !== "") process.stderr.write(outcome.stderr)
   process.exitCode = outcome.code
+  exitOnceFlushed()
   return true
 }
