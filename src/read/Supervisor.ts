@@ -5,7 +5,6 @@
  * the same 5 s. Anything else that is not a clean answer (an error reply, a frame it cannot read,
  * a connection lost half-way) is the full CLI's to report.
  */
-import * as net from "node:net"
 import type { StatusReplyJson } from "../lean/Documents.js"
 import { readDaemonInfo } from "../lean/DaemonInfo.js"
 import { HELLO_ID, isHelloReply, readReplyLine, STATUS_ID, statusReplyOf, statusRequestFrames } from "../lean/StatusWire.js"
@@ -29,9 +28,11 @@ export type StatusOutcome =
   | { readonly _tag: "Refused"; readonly reason: string }
 
 /** Asks the supervisor of the vault whose `run/` directory is `runDir` for its status. */
-export const askStatus = (runDir: string): Promise<StatusOutcome> => {
+export const askStatus = async (runDir: string): Promise<StatusOutcome> => {
   const info = readDaemonInfo(runDir)
-  if (info === undefined) return Promise.resolve({ _tag: "NotRunning" })
+  if (info === undefined) return { _tag: "NotRunning" }
+  // Loaded here, not with the module: the session commands never open a socket.
+  const net = await import("node:net")
   return new Promise((resolve) => {
     const socket = net.connect(info.socket)
     let settled = false
