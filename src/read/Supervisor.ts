@@ -44,18 +44,20 @@ export const askStatus = async (runDir: string): Promise<StatusOutcome> => {
       resolve(outcome)
     }
     let timer = setTimeout(() => settle({ _tag: "NotRunning" }), CONNECT_TIMEOUT_MS)
+    let connected = false
     // The server may answer the two frames in either order.
     let hello = false
     let status: StatusReplyJson | undefined
     let buffered = ""
     socket.setEncoding("utf8")
     socket.once("connect", () => {
+      connected = true
       clearTimeout(timer)
       timer = setTimeout(() => settle({ _tag: "Refused", reason: "no answer in time" }), REPLY_TIMEOUT_MS)
       socket.write(statusRequestFrames())
     })
     // Before the connection, any error means "not running" to the full CLI; after it, the full CLI's to judge.
-    socket.on("error", (error) => settle(socket.connecting ? { _tag: "NotRunning" } : { _tag: "Refused", reason: `socket: ${error.message}` }))
+    socket.on("error", (error) => settle(connected ? { _tag: "Refused", reason: `socket: ${error.message}` } : { _tag: "NotRunning" }))
     socket.on("close", () => settle({ _tag: "Refused", reason: "connection closed" }))
     socket.on("data", (chunk: string) => {
       buffered += chunk

@@ -19,6 +19,13 @@ import { layerStores } from "../../src/store/sqlite/index.js"
 import { mycoAsync, repoRoot, type RunResult, runNode, tempProject, type TempProject } from "../support/cli.js"
 import { type RunningDaemon, startDaemon } from "../support/daemon.js"
 
+/** The version the build stamps into the bundles (package.json). */
+const VERSION: string = (() => {
+  const pkg: unknown = JSON.parse(fs.readFileSync(path.join(repoRoot, "package.json"), "utf8"))
+  if (typeof pkg !== "object" || pkg === null || !("version" in pkg) || typeof pkg.version !== "string") throw new Error("package.json has no version")
+  return pkg.version
+})()
+
 /** Generous: a busy two-core machine runs three processes per command line. */
 const TIMEOUT = 600_000
 
@@ -294,9 +301,27 @@ describe("the read path, with no supervisor", () => {
         expect(await outcomes([list, ["status"]], where)).toEqual(["Declined: myco.yaml not known to be valid", "Declined: myco.yaml not known to be valid"])
         await expectSame([list, ["status"]], where)
         expect((await run(["status"], { ...where, fullOnly: false })).status).toBe(78)
-        // A machine id that went missing, and a project.json that is not one.
+        // Valid again (empty: every default).
         fs.writeFileSync(config, "")
         await expectSame([list], where)
+        // A supervisor that died and left its daemon.json: not running, as the full CLI says; one of
+        // another version is the full CLI's to ask.
+        const info = path.join(other.dir, ".myco", "run", "daemon.json")
+        const stale = (version: string) =>
+          fs.writeFileSync(
+            info,
+            JSON.stringify({ pid: 2 ** 22 + 1, version, socket: path.join(other.dir, ".myco", "run", "gone.sock"), startedAt: "2026-01-01T00:00:00.000Z" }),
+            { mode: 0o600 }
+          )
+        stale(VERSION)
+        const withStale = [["status"], ["status", "--json"], list]
+        expect(await outcomes(withStale, where)).toEqual(["Answered", "Answered", "Answered"])
+        await expectSame(withStale, where)
+        stale("0.0.1-elsewhere")
+        expect(await outcomes([list], where)).toEqual(["Declined: a supervisor of myco 0.0.1-elsewhere is recorded"])
+        await expectSame(withStale, where)
+        fs.rmSync(info)
+        // A machine id that went missing, and a project.json that is not one.
         fs.rmSync(path.join(other.env["MYCO_HOME"] ?? "", "machine-id"))
         expect(await outcomes([list], where)).toEqual(["Declined: machine-id"])
         await expectSame([list], where)
