@@ -2,6 +2,7 @@
 // Native addons (better-sqlite3's) stay outside: they are loaded from node_modules at run time.
 import { build } from "esbuild"
 import { execFileSync } from "node:child_process"
+import { randomUUID } from "node:crypto"
 import { chmod, mkdtemp, readFile, rm, writeFile, mkdir } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { fileURLToPath } from "node:url"
@@ -18,6 +19,18 @@ const binaries = [{ name: "myco", entry: "src/cli/main.ts" }]
  * compiles in well under a millisecond) and may use nothing but Node's own modules.
  */
 const hook = { name: "myco-hook", entry: "src/hook/main.ts" }
+/**
+ * The read path (`myco session list|show`, `myco status`), which the launcher tries before it loads
+ * the CLI: Effect-free, it may bundle only Node's modules, lean/, read/ and better-sqlite3's
+ * JavaScript (its native addon is loaded from node_modules, as the CLI's is).
+ */
+const read = { name: "myco-read", entry: "src/read/main.ts" }
+
+/**
+ * Stamped into every bundle of this build: what one build found (a valid myco.yaml, see
+ * src/lean/ConfigCache.ts) is trusted by the same build's read path only.
+ */
+const define = { __MYCO_VERSION__: JSON.stringify(pkg.version), __MYCO_BUILD__: JSON.stringify(randomUUID()) }
 
 await rm(outdir, { recursive: true, force: true })
 await mkdir(outdir, { recursive: true })
@@ -38,7 +51,7 @@ for (const bin of binaries) {
     // native addon is loaded from node_modules at run time (scripts/sqlite-addon.cjs).
     // jsonc-parser's `main` is a UMD build whose requires esbuild cannot follow: bundle its ESM build.
     alias: { bindings: "./scripts/sqlite-addon.cjs", "jsonc-parser": "./node_modules/jsonc-parser/lib/esm/main.js" },
-    define: { __MYCO_VERSION__: JSON.stringify(pkg.version) },
+    define,
     logLevel: "warning"
   })
   const launcherFile = path.join(outdir, `${bin.name}.cjs`)
@@ -67,6 +80,28 @@ const isLean = (input) => leanRoots.some((root) => input.startsWith(root)) || /^
 const heavy = Object.keys(hookBuild.metafile.inputs).filter((input) => !isLean(input))
 if (heavy.length > 0) throw new Error(`the hook must stay lean, but it bundles: ${heavy.join(", ")}`)
 await chmod(path.join(outdir, `${hook.name}.cjs`), 0o755)
+
+const readBuild = await build({
+  absWorkingDir: root,
+  entryPoints: [read.entry],
+  outfile: path.join(outdir, `${read.name}.cjs`),
+  bundle: true,
+  platform: "node",
+  target: "node20",
+  format: "cjs",
+  minify: true,
+  legalComments: "none",
+  alias: { bindings: "./scripts/sqlite-addon.cjs" },
+  define,
+  metafile: true,
+  logLevel: "warning"
+})
+const readRoots = ["src/read/", "src/lean/", "scripts/sqlite-addon.cjs"]
+const readHeavy = Object.keys(readBuild.metafile.inputs).filter(
+  // node_modules may be a link, so better-sqlite3's files are known by their package folder.
+  (input) => !readRoots.some((root) => input.startsWith(root)) && !/(^|\/)node_modules\/better-sqlite3\/lib\//.test(input)
+)
+if (readHeavy.length > 0) throw new Error(`the read path must stay Effect-free, but it bundles: ${readHeavy.join(", ")}`)
 
 // Warm the CLI's code cache with a representative command, in a throw-away vault.
 const scratch = await mkdtemp(path.join(tmpdir(), "myco-build-"))

@@ -4,12 +4,20 @@
  */
 import { spawnSync } from "node:child_process"
 
-/** Wall time in milliseconds of one process run to completion; throws if it fails. */
-export const timeProcess = (command: string, args: ReadonlyArray<string>, env?: NodeJS.ProcessEnv): number => {
+/**
+ * Wall time in milliseconds of one process run to completion; throws if it fails (if it does not
+ * end with `expect.status`, 0 unless told).
+ */
+export const timeProcess = (
+  command: string,
+  args: ReadonlyArray<string>,
+  env?: NodeJS.ProcessEnv,
+  expect?: { readonly status: number }
+): number => {
   const start = process.hrtime.bigint()
   const result = spawnSync(command, args, { env: env ?? process.env, stdio: ["ignore", "ignore", "pipe"] })
   const elapsed = Number(process.hrtime.bigint() - start) / 1e6
-  if (result.status !== 0) {
+  if (result.status !== (expect?.status ?? 0)) {
     throw new Error(`${command} ${args.join(" ")} exited ${result.status}: ${result.stderr.toString()}`)
   }
   return elapsed

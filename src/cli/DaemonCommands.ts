@@ -1,11 +1,12 @@
 /** `myco run`, `myco stop`, `myco status`: the supervisor process and what it reports. */
 import { Command } from "@effect/cli"
 import { Deferred, Duration, Effect, Logger, LogLevel, Option, Schema } from "effect"
-import type { Snapshot } from "../actor/index.js"
 import { connect, type SupervisorClient } from "../protocol/Client.js"
 import { runDaemon } from "../daemon/Daemon.js"
 import { jsonFileLogger } from "../diagnostics/Log.js"
 import { formatBytes } from "../lean/DiskSpace.js"
+import { statusJson } from "../lean/Documents.js"
+import { duration, renderTree, SUPERVISOR_NOT_RUNNING } from "../lean/Render.js"
 import { Status, StatusReply, Stop, SupervisorUnavailable } from "../protocol/Protocol.js"
 import { isLockHeld } from "../vault/Lock.js"
 import { readDaemonInfo } from "../vault/RunFiles.js"
@@ -26,7 +27,7 @@ export const supervisorClient = Effect.gen(function* () {
 
 const notRunning = Effect.gen(function* () {
   const out = yield* Output
-  yield* out.error("myco: the supervisor is not running (start it with `myco run`)")
+  yield* out.error(SUPERVISOR_NOT_RUNNING)
   yield* out.exitWith(ExitCode.unavailable)
 })
 
@@ -89,24 +90,7 @@ export const stopCommand = Command.make("stop", { vault: vaultOption }, (o) =>
   }).pipe(Effect.scoped, Effect.provide(vaultLayer(o.vault)))
 ).pipe(Command.withDescription("stop the running supervisor gracefully and wait until it has"))
 
-const duration = (ms: number): string => {
-  const s = Math.floor(ms / 1000)
-  return s < 60 ? `${s}s` : s < 3600 ? `${Math.floor(s / 60)}m${s % 60}s` : `${Math.floor(s / 3600)}h${Math.floor((s % 3600) / 60)}m`
-}
-
-const renderTree = (node: Snapshot.ActorSnapshot, prefix: string, last: boolean, root: boolean): ReadonlyArray<string> => {
-  const branch = root ? "" : last ? "└── " : "├── "
-  const failure = node.lastFailure === null ? "" : `  last failure: ${node.lastFailure.tag}: ${node.lastFailure.message}`
-  const extra = node.kind === "supervisor" ? ` ${node.strategy ?? ""}, ${node.childCount} children` : `, mailbox ${node.mailboxDepth}`
-  const line = `${prefix}${branch}${node.id}  ${node.state}${extra}, restarts ${node.restarts}, up ${duration(node.uptimeMs)}${node.deadLetters > 0 ? `, dead letters ${node.deadLetters}` : ""}${failure}`
-  const childPrefix = root ? "" : prefix + (last ? "    " : "│   ")
-  const shown = node.children.slice(0, 20)
-  return [
-    line,
-    ...shown.flatMap((child, i) => renderTree(child, childPrefix, i === shown.length - 1 && node.childCount <= shown.length, false)),
-    ...(node.childCount > shown.length ? [`${childPrefix}└── ... ${node.childCount - shown.length} more`] : [])
-  ]
-}
+const encodeStatusReply = Schema.encodeSync(StatusReply)
 
 /** The `intake` line of `myco status`: writing, or paused for a full disk. */
 const intakeLine = (intake: StatusReply["intake"]): ReadonlyArray<string> => {
@@ -144,12 +128,12 @@ export const statusCommand = Command.make("status", { vault: vaultOption, json: 
     const out = yield* Output
     const client: Option.Option<SupervisorClient> = yield* Effect.option(supervisorClient)
     if (Option.isNone(client)) {
-      if (o.json) yield* out.json({ running: false })
+      if (o.json) yield* out.json(statusJson(undefined))
       return yield* notRunning
     }
     const s = yield* client.value.call(new Status())
     if (o.json) {
-      yield* out.json({ running: true, ...Schema.encodeSync(StatusReply)(s) })
+      yield* out.json({ running: true, ...encodeStatusReply(s) })
       return
     }
     const lines = [
@@ -172,7 +156,7 @@ export const statusCommand = Command.make("status", { vault: vaultOption, json: 
             )
           ]),
       "",
-      ...renderTree(s.tree, "", true, true)
+      ...renderTree(encodeStatusReply(s).tree, "", true, true)
     ]
     yield* Effect.forEach(lines, out.line, { discard: true })
   }).pipe(Effect.scoped, Effect.provide(vaultLayer(o.vault)))

@@ -25,7 +25,7 @@ export const initCommand = Command.make("init", { vault: vaultOption, json: json
     const paths = vaultPaths(vaultDirOf(Option.getOrElse(o.vault, () => process.cwd())))
     const changes = yield* initVault(paths)
     // An existing invalid myco.yaml is reported, never overwritten; the rest of the vault is made.
-    const config = yield* Effect.either(loadConfig(paths))
+    const config = yield* Effect.either(loadConfig(paths, { env: process.env }))
     const store = Either.getOrElse(config, () => defaultConfig).store
     const dbExisted = fs.existsSync(paths.db)
     yield* Effect.scoped(

@@ -8,6 +8,7 @@
  * terminal, or to any stream when NO_COLOR is set (https://no-color.org).
  */
 import { type Console, Context, Effect, Layer } from "effect"
+import { jsonDocumentText } from "../lean/Documents.js"
 
 /** Where command output goes. */
 export class Output extends Context.Tag("myco/Output")<
@@ -29,7 +30,7 @@ export const layerProcessOutput: Layer.Layer<Output> = Layer.succeed(
   Output,
   Output.of({
     line: (text) => Effect.sync(() => void process.stdout.write(`${text}\n`)),
-    json: (value) => Effect.sync(() => void process.stdout.write(`${JSON.stringify(value, null, 2)}\n`)),
+    json: (value) => Effect.sync(() => void process.stdout.write(jsonDocumentText(value))),
     error: (text) => Effect.sync(() => void process.stderr.write(`${text}\n`)),
     exitWith: (code) =>
       Effect.sync(() => {
@@ -78,12 +79,4 @@ export const plainWhereNeeded = (base: Console.Console, env: NodeJS.ProcessEnv =
 }
 
 /** Pads columns for a plain-text table. */
-export const table = (header: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string>>): ReadonlyArray<string> => {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)))
-  const render = (cells: ReadonlyArray<string>) =>
-    cells
-      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
-      .join("  ")
-      .trimEnd()
-  return [render(header), ...rows.map(render)]
-}
+export { table } from "../lean/Render.js"

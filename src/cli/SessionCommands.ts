@@ -5,7 +5,9 @@ import { Args, Command, Options } from "@effect/cli"
 import { DateTime, Effect, Option, Schema, Stream } from "effect"
 import type { StoredEvent } from "../domain/Event.js"
 import { AgentName, SessionId } from "../domain/Ids.js"
-import { type Session, sessionToJson, SessionStatus, type TransitionCommand, TransitionRecord } from "../domain/Session.js"
+import { type Session, sessionToJson, SessionStatus, type TransitionCommand, transitionToJson } from "../domain/Session.js"
+import { DEFAULT_LIST_LIMIT, eventsInEmittedOrder, sessionShowJson } from "../lean/Documents.js"
+import { listCutNote, renderHistory, renderSession, renderSessionList, renderSessionShow } from "../lean/Render.js"
 import { SessionLifecycle } from "../session/Lifecycle.js"
 import { Watch, WatchItem } from "../protocol/Protocol.js"
 import { EventStore } from "../store/EventStore.js"
@@ -14,26 +16,20 @@ import { databaseLayer, jsonOption, sessionLayer, vaultLayer, vaultOption } from
 import { supervisorClient } from "./DaemonCommands.js"
 import { ExitCode } from "./ExitCodes.js"
 import { Output } from "./Output.js"
-import { renderEvents, renderHistory, renderSession, renderSessionList, renderWatchItem } from "./Render.js"
+import { renderWatchItem } from "./Render.js"
 import { Signals } from "./Signals.js"
-
-/** How many sessions `list` shows unless told otherwise: a page, not the whole vault. */
-const DEFAULT_LIST_LIMIT = 100
 
 const sessionIdArg = Args.text({ name: "id" }).pipe(
   Args.withSchema(SessionId),
   Args.withDescription("the session id")
 )
 
-const encodeSession = sessionToJson
-const encodeSessions = (sessions: ReadonlyArray<Session>) => sessions.map(sessionToJson)
-const encodeHistory = Schema.encodeSync(Schema.Array(TransitionRecord))
-
-/** Prints a session as text or JSON. */
+/** Prints a session as text or JSON (lean/Documents.ts and lean/Render.ts, which the read path prints too). */
 const printSession = (session: Session, json: boolean) =>
-  Effect.flatMap(Output, (out) =>
-    json ? out.json(encodeSession(session)) : Effect.forEach(renderSession(session), out.line, { discard: true })
-  )
+  Effect.flatMap(Output, (out) => {
+    const document = sessionToJson(session)
+    return json ? out.json(document) : Effect.forEach(renderSession(document), out.line, { discard: true })
+  })
 
 /** The branch checked out in `dir`'s git repository, read from .git/HEAD without running git. */
 const gitBranch = (dir: string): string | null => {
@@ -122,28 +118,19 @@ const list = Command.make(
         agent: Option.getOrUndefined(o.agent),
         limit: o.all ? undefined : o.limit + 1
       })
-      const sessions = o.all ? rows : rows.slice(0, o.limit)
-      if (o.json) yield* out.json(encodeSessions(sessions))
+      const sessions = (o.all ? rows : rows.slice(0, o.limit)).map(sessionToJson)
+      if (o.json) yield* out.json(sessions)
       else yield* Effect.forEach(renderSessionList(sessions), out.line, { discard: true })
-      if (rows.length > sessions.length) {
-        yield* out.error(`(showing the newest ${sessions.length}; more with --limit N or --all)`)
-      }
+      if (rows.length > sessions.length) yield* out.error(listCutNote(sessions.length))
     }).pipe(Effect.provide(sessionLayer(o.vault)))
 ).pipe(Command.withDescription("list sessions, newest first"))
 
-/**
- * A session's events in the order the agent emitted them: by the time each was reported (for a
- * hook, when the hook started), then by arrival. Arrival order (`seq`) can differ when hooks run
- * concurrently or an event was spooled and replayed later.
- */
-const inEmittedOrder = (events: ReadonlyArray<StoredEvent>): ReadonlyArray<StoredEvent> =>
-  [...events].sort((a, b) => DateTime.toEpochMillis(a.at) - DateTime.toEpochMillis(b.at) || a.seq - b.seq)
-
-const encodeEvent = (e: StoredEvent) => ({
+/** A stored event as lean/Documents.ts builds its document from. */
+const eventFields = (e: StoredEvent) => ({
   seq: e.seq,
   kind: e.kind,
-  at: DateTime.formatIso(e.at),
-  receivedAt: DateTime.formatIso(e.receivedAt),
+  at: DateTime.toEpochMillis(e.at),
+  receivedAt: DateTime.toEpochMillis(e.receivedAt),
   late: e.late,
   idempotencyId: e.idempotencyId,
   payload: e.payload
@@ -170,12 +157,11 @@ const show = Command.make(
       const out = yield* Output
       const session = yield* lifecycle.get(o.id)
       if (o.noEvents) return yield* printSession(session, o.json)
-      const history = yield* lifecycle.history(o.id)
-      const events = inEmittedOrder(yield* eventsOf(o.id))
-      if (o.json) {
-        return yield* out.json({ ...sessionToJson(session), history: encodeHistory(history), events: events.map(encodeEvent) })
-      }
-      for (const line of [...renderSession(session), "", ...renderHistory(history), "", ...renderEvents(events)]) yield* out.line(line)
+      const history = (yield* lifecycle.history(o.id)).map(transitionToJson)
+      const events = eventsInEmittedOrder((yield* eventsOf(o.id)).map(eventFields))
+      const document = sessionToJson(session)
+      if (o.json) return yield* out.json(sessionShowJson(document, history, events))
+      for (const line of renderSessionShow(document, history, events)) yield* out.line(line)
     }).pipe(Effect.provide(sessionLayer(o.vault)))
 ).pipe(Command.withDescription("show one session, with its history and its events in the order they happened"))
 
@@ -183,8 +169,8 @@ const history = Command.make("history", { id: sessionIdArg, vault: vaultOption, 
   Effect.gen(function* () {
     const lifecycle = yield* SessionLifecycle
     const out = yield* Output
-    const rows = yield* lifecycle.history(o.id)
-    if (o.json) yield* out.json(encodeHistory(rows))
+    const rows = (yield* lifecycle.history(o.id)).map(transitionToJson)
+    if (o.json) yield* out.json(rows)
     else yield* Effect.forEach(renderHistory(rows), out.line, { discard: true })
   }).pipe(Effect.provide(sessionLayer(o.vault)))
 ).pipe(Command.withDescription("show a session's transition history (its lineage of states)"))
@@ -210,7 +196,7 @@ const transitionCommand = (command: TransitionCommand, description: string) =>
           expectedVersion: Option.getOrUndefined(o.ifVersion)
         })
         const out = yield* Output
-        if (o.json) yield* out.json(encodeSession(session))
+        if (o.json) yield* out.json(sessionToJson(session))
         else yield* out.line(`${session.id}: ${session.status} (version ${session.version})`)
       }).pipe(Effect.provide(sessionLayer(o.vault)))
   ).pipe(Command.withDescription(description))

@@ -4,6 +4,7 @@
  * instead, and is interrupted only by a second one.
  */
 import { Context, Deferred, Effect, Exit, type Fiber, FiberId } from "effect"
+import { exitOnceFlushed } from "../lean/ExitCode.js"
 
 /** Signals as the running command sees them. */
 export class Signals extends Context.Tag("myco/Signals")<
@@ -46,7 +47,7 @@ export const installSignals = (): {
         process.off("SIGINT", onInt)
         process.off("SIGTERM", onTerm)
         // The command is over: exit once its output is flushed, whatever timers are still armed.
-        process.stdout.write("", () => process.stderr.write("", () => process.exit()))
+        exitOnceFlushed()
       })
     }
   }

@@ -4,6 +4,7 @@
  * that the supervisor can send them over its socket and clients get them back typed.
  */
 import { Schema } from "effect"
+import { sessionNotFoundMessage } from "../lean/Render.js"
 import { SessionStatus } from "./Session.js"
 
 /** No session with this id in the vault. */
@@ -13,8 +14,7 @@ export class SessionNotFound extends Schema.TaggedError<SessionNotFound>()("Sess
   role: Schema.optional(Schema.Literal("parent"))
 }) {
   override get message(): string {
-    const what = this.role === "parent" ? "parent session" : "session"
-    return `no ${what} ${this.sessionId} in this vault (list them with \`myco session list\`)`
+    return sessionNotFoundMessage(this.sessionId, this.role)
   }
 }
 

@@ -4,11 +4,12 @@
  * spool replay never stores an event twice.
  */
 import { Schema } from "effect"
+import { EVENT_KIND_PATTERN, IDEMPOTENCY_ID_PATTERN } from "../lean/Names.js"
 import { SessionId } from "./Ids.js"
 
 /** An idempotency id: chosen by the producer, unique per event, stable across retries. */
 export const IdempotencyId = Schema.String.pipe(
-  Schema.pattern(/^[A-Za-z0-9._:@+-]{1,128}$/, {
+  Schema.pattern(IDEMPOTENCY_ID_PATTERN, {
     message: () => "an idempotency id is 1-128 characters of letters, digits and . _ : @ + -"
   }),
   Schema.brand("IdempotencyId")
@@ -16,7 +17,7 @@ export const IdempotencyId = Schema.String.pipe(
 export type IdempotencyId = typeof IdempotencyId.Type
 
 /** An event kind, e.g. `prompt`, `tool_use`, `session_end`. */
-export const EventKind = Schema.String.pipe(Schema.pattern(/^[a-z][a-z0-9_.-]{0,63}$/), Schema.brand("EventKind"))
+export const EventKind = Schema.String.pipe(Schema.pattern(EVENT_KIND_PATTERN), Schema.brand("EventKind"))
 export type EventKind = typeof EventKind.Type
 
 /** An event as a producer submits it. `payload` is any JSON value. */

@@ -1,17 +1,2 @@
-/**
- * The exit codes of myco's commands: sysexits(3). Failure classes and domain errors each map to
- * one (cli/ExitCodes.ts); doctor's checks carry the one their failure would give.
- */
-/** sysexits(3) codes used by myco. */
-export const ExitCode = {
-  ok: 0,
-  usage: 64,
-  dataErr: 65,
-  noInput: 66,
-  unavailable: 69,
-  software: 70,
-  cantCreate: 73,
-  tempFail: 75,
-  noPerm: 77,
-  config: 78
-} as const
+/** The exit codes of myco's commands (sysexits), defined Effect-free in lean/ExitCode.ts. */
+export { ExitCode } from "../lean/ExitCode.js"

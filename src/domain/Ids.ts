@@ -4,17 +4,16 @@
  */
 import { createHash } from "node:crypto"
 import { Schema } from "effect"
-import { AGENT_NAME_PATTERN, AGENT_NAME_RULE } from "../lean/Names.js"
+import { AGENT_NAME_PATTERN, AGENT_NAME_RULE, SESSION_ID_MAX_LENGTH, SESSION_ID_PATTERN, UUID_PATTERN } from "../lean/Names.js"
 
-/** Longest accepted session id. Agents use UUIDs (36 chars); the slack is for prefixed ids. */
-export const SESSION_ID_MAX_LENGTH = 128
+export { SESSION_ID_MAX_LENGTH } from "../lean/Names.js"
 
 /**
  * A session id: 1-128 characters of `A-Z a-z 0-9 . _ : @ + -`, starting with a letter or digit.
  * No path separators, no whitespace or control characters, never `.` or `..`.
  */
 export const SessionId = Schema.String.pipe(
-  Schema.pattern(/^[A-Za-z0-9][A-Za-z0-9._:@+-]*$/, {
+  Schema.pattern(SESSION_ID_PATTERN, {
     message: () =>
       "a session id may contain only letters, digits and . _ : @ + - (starting with a letter or digit; no slashes, spaces or control characters)"
   }),
@@ -27,14 +26,14 @@ export type SessionId = typeof SessionId.Type
 
 /** A project id: a UUID-shaped string stored in the vault's project.json. */
 export const ProjectId = Schema.String.pipe(
-  Schema.pattern(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/),
+  Schema.pattern(UUID_PATTERN),
   Schema.brand("ProjectId")
 )
 export type ProjectId = typeof ProjectId.Type
 
 /** A machine id: a UUID-shaped string, stable per user and machine. */
 export const MachineId = Schema.String.pipe(
-  Schema.pattern(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/),
+  Schema.pattern(UUID_PATTERN),
   Schema.brand("MachineId")
 )
 export type MachineId = typeof MachineId.Type

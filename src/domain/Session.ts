@@ -3,14 +3,15 @@
  * Everything here is pure: no clock, no storage. The store persists what these functions compute.
  */
 import { DateTime, Either, Schema } from "effect"
+import { SESSION_STATUSES, sessionJson, TRANSITION_COMMANDS, transitionJson } from "../lean/Documents.js"
 import { AgentName, MachineId, ProjectId, SessionId } from "./Ids.js"
 
 /** The lifecycle states. `archived` is the only one not reachable by a running agent. */
-export const SessionStatus = Schema.Literal("active", "completed", "processed", "archived")
+export const SessionStatus = Schema.Literal(...SESSION_STATUSES)
 export type SessionStatus = typeof SessionStatus.Type
 
 /** The commands that move a session between states. */
-export const TransitionCommand = Schema.Literal("complete", "reopen", "process", "archive", "restore")
+export const TransitionCommand = Schema.Literal(...TRANSITION_COMMANDS)
 export type TransitionCommand = typeof TransitionCommand.Type
 
 /**
@@ -239,41 +240,24 @@ export const replayHistory = (
   return status === undefined ? Either.left("empty history") : Either.right({ status, version })
 }
 
-const iso = (t: DateTime.Utc): string => DateTime.formatIso(t)
-const isoOrNull = (t: DateTime.Utc | null): string | null => (t === null ? null : iso(t))
+const ms = (t: DateTime.Utc): number => DateTime.toEpochMillis(t)
+const msOrNull = (t: DateTime.Utc | null): number | null => (t === null ? null : ms(t))
 
 /**
  * The JSON form of a session: exactly `Schema.encodeSync(Session)(session)` (a property test keeps
- * the two equal), written out by hand because listing many sessions is on the CLI's latency budget
- * and a schema encoder is compiled on first use in every process.
+ * the two equal), built by lean/Documents.ts, which the read path prints too: listing many
+ * sessions is on the CLI's latency budget, and a schema encoder is compiled on first use in every
+ * process.
  */
-export const sessionToJson = (s: Session): typeof Session.Encoded => ({
-  id: s.id,
-  projectId: s.projectId,
-  machineId: s.machineId,
-  agent: s.agent,
-  status: s.status,
-  version: s.version,
-  parentId: s.parentId,
-  createdAt: iso(s.createdAt),
-  updatedAt: iso(s.updatedAt),
-  completedAt: isoOrNull(s.completedAt),
-  processedAt: isoOrNull(s.processedAt),
-  archivedAt: isoOrNull(s.archivedAt),
-  capabilities: { capture: s.capabilities.capture, intelligence: s.capabilities.intelligence },
-  boundary: {
-    root: s.boundary.root,
-    outsideScope: s.boundary.outsideScope,
-    excludePaths: [...s.boundary.excludePaths],
-    redactSecrets: s.boundary.redactSecrets,
-    maxFieldBytes: s.boundary.maxFieldBytes,
-    maxEventBytes: s.boundary.maxEventBytes
-  },
-  metadata: {
-    cwd: s.metadata.cwd,
-    branch: s.metadata.branch,
-    transcriptPath: s.metadata.transcriptPath,
-    title: s.metadata.title
-  },
-  counters: { events: s.counters.events, lateEvents: s.counters.lateEvents }
-})
+export const sessionToJson = (s: Session): typeof Session.Encoded =>
+  sessionJson({
+    ...s,
+    createdAt: ms(s.createdAt),
+    updatedAt: ms(s.updatedAt),
+    completedAt: msOrNull(s.completedAt),
+    processedAt: msOrNull(s.processedAt),
+    archivedAt: msOrNull(s.archivedAt)
+  })
+
+/** The JSON form of a history row: exactly `Schema.encodeSync(TransitionRecord)(record)`, built by lean/Documents.ts. */
+export const transitionToJson = (r: TransitionRecord): typeof TransitionRecord.Encoded => transitionJson({ ...r, at: ms(r.at) })

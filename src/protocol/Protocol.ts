@@ -27,7 +27,7 @@ import { Run } from "../domain/Run.js"
 import { InvalidTransition, Session, SessionMetadata, SessionStatus, sessionToJson, TransitionCommand, TransitionRecord } from "../domain/Session.js"
 
 /** The protocol version. A server refuses a Hello with another major version. */
-export const PROTOCOL_VERSION = 2
+export { PROTOCOL_VERSION } from "../lean/StatusWire.js"
 
 // ---- requests ---------------------------------------------------------------------------------
 

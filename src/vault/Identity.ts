@@ -9,17 +9,11 @@ import { createHash } from "node:crypto"
 import { Effect, Schema } from "effect"
 import { ConfigError } from "../domain/Failure.js"
 import { MachineId, ProjectId, randomUuid } from "../domain/Ids.js"
+import { userDir } from "../lean/ConfigCache.js"
 import type { VaultPaths } from "./Vault.js"
 
-/**
- * The per-user myco directory: `$MYCO_HOME`, else `$XDG_CONFIG_HOME/myco`, else `~/.config/myco`.
- */
-export const userDir = (env: NodeJS.ProcessEnv): string => {
-  if (env["MYCO_HOME"] !== undefined && env["MYCO_HOME"] !== "") return path.resolve(env["MYCO_HOME"])
-  const xdg = env["XDG_CONFIG_HOME"]
-  const base = xdg !== undefined && xdg !== "" ? xdg : path.join(env["HOME"] ?? os.homedir(), ".config")
-  return path.join(base, "myco")
-}
+/** The per-user myco directory: `$MYCO_HOME`, else `$XDG_CONFIG_HOME/myco`, else `~/.config/myco`. */
+export { userDir } from "../lean/ConfigCache.js"
 
 const uuidShape = (hex: string): string =>
   `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`

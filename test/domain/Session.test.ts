@@ -11,7 +11,8 @@ import {
   sessionToJson,
   SessionStatus,
   TransitionCommand,
-  TransitionRecord
+  TransitionRecord,
+  transitionToJson
 } from "../../src/domain/Session.js"
 
 const newSession = (at: DateTime.Utc) =>
@@ -48,9 +49,14 @@ const expected: Record<string, string> = {
   "archived/restore": "processed"
 }
 
-describe("sessionToJson", () => {
-  it.prop("is exactly the schema's encoding", [Arbitrary.make(Session)], ([session]) => {
-    expect(sessionToJson(session)).toEqual(Schema.encodeSync(Session)(session))
+describe("sessionToJson and transitionToJson", () => {
+  // The same text, not only equal values: the CLI prints these documents byte for byte.
+  it.prop("sessionToJson is exactly the schema's encoding, key order included", [Arbitrary.make(Session)], ([session]) => {
+    expect(JSON.stringify(sessionToJson(session))).toBe(JSON.stringify(Schema.encodeSync(Session)(session)))
+  })
+
+  it.prop("transitionToJson is exactly the schema's encoding, key order included", [Arbitrary.make(TransitionRecord)], ([record]) => {
+    expect(JSON.stringify(transitionToJson(record))).toBe(JSON.stringify(Schema.encodeSync(TransitionRecord)(record)))
   })
 })
 
