@@ -361,7 +361,10 @@ describe("the read path, with a supervisor running", () => {
         ["status", "--json"]
       ]
       await expectSame(lines, { normalise: steady })
-      expect(await outcomes(lines)).toEqual(lines.map(() => "Answered"))
+      // A running supervisor's status (intake, spools, losses, harnesses) is the full CLI's to render.
+      expect(await outcomes(lines)).toEqual(
+        lines.map((line) => (line[0] === "status" ? "Declined: a running supervisor's status is the full CLI's to render" : "Answered"))
+      )
     },
     TIMEOUT
   )
