@@ -5,7 +5,6 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Arbitrary, Either, FastCheck, Schema } from "effect"
-import { jsonDocumentText, statusJson } from "../../src/lean/Documents.js"
 import { isHelloReply, readReplyLine, statusReplyOf, statusRequestFrames } from "../../src/lean/StatusWire.js"
 import { HelloReply, RequestFrame, StatusReply } from "../../src/protocol/Protocol.js"
 
@@ -39,7 +38,7 @@ describe("the read path's status frames", () => {
   })
 
   it.prop(
-    "take every Status reply the client's schema decodes, and print the full CLI's document",
+    "take every Status reply the client's schema decodes (the read path then leaves it to the full CLI to print)",
     [Arbitrary.make(StatusReply)],
     ([status]) => {
       // As it travels: JSON text, which carries no NaN or Infinity.
@@ -50,7 +49,7 @@ describe("the read path's status frames", () => {
         expect(taken).toBeUndefined()
       } else {
         if (taken === undefined) throw new Error("refused a reply the schema decodes")
-        expect(jsonDocumentText(statusJson(taken))).toBe(jsonDocumentText({ running: true, ...encodeStatus(decoded.right) }))
+        expect(taken.pid).toBe(decoded.right.pid)
       }
     },
     { fastCheck: { numRuns: 200 } }

@@ -198,7 +198,14 @@ const judge = (manifest: HarnessManifest, exit: GroupExit): Either.Either<RunOut
 const projectRootOf = (manifest: HarnessManifest): string => {
   const marker = `${path.sep}.agents${path.sep}harnesses${path.sep}`
   const at = manifest.source.lastIndexOf(marker)
-  return at > 0 ? manifest.source.slice(0, at) : process.cwd()
+  if (at > 0) return manifest.source.slice(0, at)
+  // A harness declared elsewhere (built in, or in a test) resolves relative paths from here; a
+  // working directory that was removed under this process leaves the temp dir.
+  try {
+    return process.cwd()
+  } catch {
+    return os.tmpdir()
+  }
 }
 
 /** A process runtime; the options are for tests and benches (the defaults are the product's). */
