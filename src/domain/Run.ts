@@ -34,10 +34,15 @@ export type RunDiagnosticsData = typeof RunDiagnosticsData.Type
 
 /** The limits a run was held to. */
 export const RunLimits = Schema.Struct({
+  /** Wall-clock time of the run, in ms. */
   timeout: Schema.Int,
+  /** Memory of the run's whole process group (RSS), in bytes; 0 for no limit (builtin, llm). */
   memory: Schema.Int,
+  /** Bytes the run may write to stdout (process, claude-code) or produce as text (llm). */
   output: Schema.Int,
+  /** Model turns (llm, claude-code). */
   turns: Schema.Int,
+  /** Model tokens, input and output together (llm, claude-code). */
   tokens: Schema.Int
 })
 export type RunLimits = typeof RunLimits.Type

@@ -8,6 +8,7 @@
  * Durations and sizes use myco.yaml's notation (`30s`, `15m`; `512MiB`, `64KiB`).
  */
 import { Schema } from "effect"
+import { RunLimits } from "../domain/Run.js"
 
 /** The runtimes a harness can run on. */
 export const RuntimeKind = Schema.Literal("builtin", "process", "llm", "claude-code")
@@ -17,19 +18,11 @@ export type RuntimeKind = typeof RuntimeKind.Type
 export const LlmProvider = Schema.Literal("anthropic", "openai", "ollama", "lmstudio", "openai-compatible")
 export type LlmProvider = typeof LlmProvider.Type
 
-/** Hard limits of one run. Every value is enforced in code, never asked of the model. */
-export const Limits = Schema.Struct({
-  /** Wall-clock time of the run, in ms. */
-  timeout: Schema.Int,
-  /** Memory of the run's whole process group (RSS), in bytes; 0 for no limit (builtin, llm). */
-  memory: Schema.Int,
-  /** Bytes the run may write to stdout (process, claude-code) or produce as text (llm). */
-  output: Schema.Int,
-  /** Model turns (llm, claude-code). */
-  turns: Schema.Int,
-  /** Model tokens, input and output together (llm, claude-code). */
-  tokens: Schema.Int
-})
+/**
+ * Hard limits of one run (timeout and memory, output, turns, tokens). Every value is enforced in
+ * code, never asked of the model; the same shape is recorded with each run (domain/Run.ts).
+ */
+export const Limits = RunLimits
 export type Limits = typeof Limits.Type
 
 /** Which gateway tools the harness may call (names from Gateway.ts), and whether any may write. */

@@ -7,13 +7,10 @@
  * answer that does not decode is an AgentError, never a crash.
  */
 import { Schema } from "effect"
+import { RunUsage } from "../domain/Run.js"
 
-/** What a run reports it used. */
-export const Usage = Schema.Struct({
-  turns: Schema.optional(Schema.Int),
-  inputTokens: Schema.optional(Schema.Int),
-  outputTokens: Schema.optional(Schema.Int)
-})
+/** What a run reports it used (the same shape is recorded with each run: domain/Run.ts). */
+export const Usage = RunUsage
 export type Usage = typeof Usage.Type
 
 /** The session a task is about, as the harness sees it. */
