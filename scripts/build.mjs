@@ -59,20 +59,24 @@ for (const bin of binaries) {
   await chmod(launcherFile, 0o755)
 }
 
-const hookBuild = await build({
-  absWorkingDir: root,
-  entryPoints: [hook.entry],
-  outfile: path.join(outdir, `${hook.name}.cjs`),
-  bundle: true,
-  platform: "node",
-  target: "node20",
-  format: "cjs",
-  minify: true,
-  legalComments: "none",
-  banner: { js: "#!/usr/bin/env node" },
-  metafile: true,
-  logLevel: "warning"
-})
+/** A small bundle of its own (the hook, the read path): minified, with its metafile for the checks below. */
+const leanBundle = (bin, options) =>
+  build({
+    absWorkingDir: root,
+    entryPoints: [bin.entry],
+    outfile: path.join(outdir, `${bin.name}.cjs`),
+    bundle: true,
+    platform: "node",
+    target: "node20",
+    format: "cjs",
+    minify: true,
+    legalComments: "none",
+    metafile: true,
+    logLevel: "warning",
+    ...options
+  })
+
+const hookBuild = await leanBundle(hook, { banner: { js: "#!/usr/bin/env node" } })
 // The hook may bundle only Node's modules, the Effect-free lean/ and, of agents/, their replies
 // (not their contracts: test/architecture checks the arrows).
 const leanRoots = ["src/hook/", "src/lean/", "src/agents/replies.ts"]
@@ -81,21 +85,7 @@ const heavy = Object.keys(hookBuild.metafile.inputs).filter((input) => !isLean(i
 if (heavy.length > 0) throw new Error(`the hook must stay lean, but it bundles: ${heavy.join(", ")}`)
 await chmod(path.join(outdir, `${hook.name}.cjs`), 0o755)
 
-const readBuild = await build({
-  absWorkingDir: root,
-  entryPoints: [read.entry],
-  outfile: path.join(outdir, `${read.name}.cjs`),
-  bundle: true,
-  platform: "node",
-  target: "node20",
-  format: "cjs",
-  minify: true,
-  legalComments: "none",
-  alias: { bindings: "./scripts/sqlite-addon.cjs" },
-  define,
-  metafile: true,
-  logLevel: "warning"
-})
+const readBuild = await leanBundle(read, { alias: { bindings: "./scripts/sqlite-addon.cjs" }, define })
 const readRoots = ["src/read/", "src/lean/", "scripts/sqlite-addon.cjs"]
 const readHeavy = Object.keys(readBuild.metafile.inputs).filter(
   // node_modules may be a link, so better-sqlite3's files are known by their package folder.

@@ -120,32 +120,28 @@ const forwardingServer = (client: RunToolsClient): Layer.Layer<McpServer.McpServ
     )
   )
 
+/** What the server serves, and on what. */
+interface ServeOptions<EIn, EOut> {
+  readonly name: string
+  readonly version: string
+  readonly client: RunToolsClient
+  readonly tools: ReadonlyArray<ToolInfo>
+  readonly stdin: Stream.Stream<Uint8Array, EIn>
+  readonly stdout: Sink.Sink<unknown, Uint8Array | string, unknown, EOut>
+}
+
 /**
  * Serves the run's tools on `stdin`/`stdout` until the client closes stdin (then the answers in
  * flight are not waited for: the client has gone). `tools` is what
  * ToolList answered when the server started; they are registered before the first message is
  * read, so that `initialize` already announces them.
  */
-export const serveRunTools = <EIn, EOut>(options: {
-  readonly name: string
-  readonly version: string
-  readonly client: RunToolsClient
-  readonly tools: ReadonlyArray<ToolInfo>
-  readonly stdin: Stream.Stream<Uint8Array, EIn>
-  readonly stdout: Sink.Sink<unknown, Uint8Array | string, unknown, EOut>
-}): Effect.Effect<void> =>
+export const serveRunTools = <EIn, EOut>(options: ServeOptions<EIn, EOut>): Effect.Effect<void> =>
   Effect.flatMap(Deferred.make<void>(), (ended) =>
     Effect.raceFirst(Deferred.await(ended), serve({ ...options, stdin: options.stdin.pipe(Stream.ensuring(Deferred.succeed(ended, undefined))) }))
   )
 
-const serve = <EIn, EOut>(options: {
-  readonly name: string
-  readonly version: string
-  readonly client: RunToolsClient
-  readonly tools: ReadonlyArray<ToolInfo>
-  readonly stdin: Stream.Stream<Uint8Array, EIn>
-  readonly stdout: Sink.Sink<unknown, Uint8Array | string, unknown, EOut>
-}): Effect.Effect<void> =>
+const serve = <EIn, EOut>(options: ServeOptions<EIn, EOut>): Effect.Effect<void> =>
   Effect.gen(function* () {
     const server = yield* McpServer.McpServer
     for (const tool of options.tools) {
